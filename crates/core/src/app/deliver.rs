@@ -1,0 +1,172 @@
+//! Delivery of one job: claim the (message, recipient) delivery, compose and sign, send
+//! through the relay, record the SMTP outcome. The claim is a conditional write made before
+//! the send, so a job received twice (queue redelivery, a crash after the send) sends again
+//! only after the claim window has passed — at-least-once, with duplicates bounded by it.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::Sesame;
+use crate::error::SesError;
+use crate::model::{DeliveryJob, deliver_status, send_status};
+use crate::ports::{Claim, ComposeInput, Dkim, Envelope, Ids, MailError, Mailer, Outcome, Ports, Records};
+use crate::types::Domain;
+
+/// What the queue consumer should do with the job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryReport {
+    /// Finished (delivered, bounced, dropped, or nothing to do): remove the job.
+    Done,
+    /// Try the job again after the delay.
+    RetryAfter(Duration),
+    /// The body is not a job this version understands: remove it (it is logged).
+    Malformed,
+}
+
+/// Exponential backoff: `base · 2^(attempt-1)`, capped, then scaled by a jitter factor in
+/// `[0.5, 1.0]` so that retries of a failed relay do not arrive in lockstep.
+pub fn backoff_delay(base: Duration, cap: Duration, attempt: u32, jitter: u8) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+    let capped = exp.min(cap);
+    capped.mul_f64(0.5 + f64::from(jitter) / 510.0)
+}
+
+impl<P: Ports> Sesame<P> {
+    /// Processes one queued job body. Never panics on any input.
+    #[tracing::instrument(skip(self, body))]
+    pub async fn deliver(&self, body: &str) -> DeliveryReport {
+        let job: DeliveryJob = match serde_json::from_str(body) {
+            Ok(job) if job_version_ok(&job) => job,
+            _ => {
+                tracing::error!(len = body.len(), "malformed delivery job dropped");
+                return DeliveryReport::Malformed;
+            }
+        };
+        match self.deliver_job(&job).await {
+            Ok(report) => report,
+            Err(e) => {
+                tracing::warn!(error = %e, "delivery interrupted by a store failure; will retry");
+                DeliveryReport::RetryAfter(self.settings.retry_base)
+            }
+        }
+    }
+
+    async fn deliver_job(&self, job: &DeliveryJob) -> Result<DeliveryReport, SesError> {
+        let now = self.now();
+        let until = now + self.settings.claim_window;
+        let claim = self.records.claim_delivery(&job.account, &job.message_id, &job.recipient, now, until).await?;
+        let delivery = match claim {
+            Claim::Claimed(d) => d,
+            Claim::AlreadyFinal | Claim::Missing => return Ok(DeliveryReport::Done),
+            Claim::Held => return Ok(DeliveryReport::RetryAfter(self.settings.claim_window)),
+        };
+        let span = tracing::info_span!("deliver", message_id = %job.message_id, rcpt = %job.recipient.redacted(), attempt = delivery.attempts);
+        let _enter = span.enter();
+
+        let Some(message) = self.records.get_message(&job.account, &job.message_id).await? else {
+            return self.finish(job, send_status::INTERNAL, deliver_status::DROPPED, "message record missing").await;
+        };
+        let domain = Domain::parse(message.from.address.domain()).map_err(|_| SesError::internal())?;
+        let identity = match self.records.get_identity(&job.account, &domain).await? {
+            Some(identity) if identity.verified => identity,
+            _ => {
+                return self.finish(job, 3014, deliver_status::DROPPED, "sender domain is not verified").await;
+            }
+        };
+        let keys = self.signing_keys(&identity)?;
+        let input = ComposeInput {
+            message: &message,
+            recipient: &job.recipient,
+            now,
+            message_id_domain: domain.as_str(),
+            keys: &keys,
+        };
+        let raw = match self.dkim.compose(&input) {
+            Ok(raw) => raw,
+            Err(e) => {
+                tracing::error!(error = %e, "compose failed");
+                return self.finish(job, send_status::INTERNAL, deliver_status::DROPPED, "message could not be composed").await;
+            }
+        };
+        let envelope = Envelope { mail_from: message.from.address.clone(), rcpt_to: job.recipient.clone() };
+        match self.mailer.send(&envelope, &raw).await {
+            Ok(reply) => {
+                tracing::info!(code = reply.code, "delivered");
+                self.finish(job, send_status::OK, deliver_status::DELIVERED, &reply.to_string()).await
+            }
+            Err(MailError::Permanent(reply)) => {
+                tracing::info!(code = reply.code, "hard bounce");
+                self.finish(job, send_status::OK, deliver_status::REJECTED, &reply.to_string()).await
+            }
+            Err(MailError::Transient(reply)) if delivery.attempts >= self.settings.max_attempts => {
+                tracing::info!(code = reply.code, "soft bounce: retry budget spent");
+                let text = format!("gave up after {} attempts: {reply}", delivery.attempts);
+                self.finish(job, send_status::TIMED_OUT, deliver_status::DROPPED, &text).await
+            }
+            Err(MailError::Transient(reply)) => {
+                let jitter = self.ids.random_bytes(1)[0];
+                let delay = backoff_delay(self.settings.retry_base, self.settings.retry_cap, delivery.attempts, jitter);
+                tracing::info!(code = reply.code, delay_s = delay.as_secs(), "deferred");
+                let at = self.now();
+                let outcome = Outcome {
+                    send_status: send_status::OK,
+                    deliver_status: deliver_status::DELAYED,
+                    deliver_message: reply.to_string(),
+                    at,
+                    retry_at: Some(at + delay),
+                };
+                self.records.record_outcome(&job.account, &job.message_id, &job.recipient, &outcome).await?;
+                Ok(DeliveryReport::RetryAfter(delay))
+            }
+        }
+    }
+
+    async fn finish(&self, job: &DeliveryJob, send: i64, deliver: i64, text: &str) -> Result<DeliveryReport, SesError> {
+        let outcome = Outcome {
+            send_status: send,
+            deliver_status: deliver,
+            deliver_message: text.chars().take(1000).collect(),
+            at: self.now(),
+            retry_at: None,
+        };
+        self.records.record_outcome(&job.account, &job.message_id, &job.recipient, &outcome).await?;
+        Ok(DeliveryReport::Done)
+    }
+
+    /// Enqueues again every delivery whose job was lost: not final, and neither claimed nor
+    /// scheduled for a retry since `grace` ago. Safe to run any time on any node: the claim
+    /// keeps duplicates from sending twice. Returns how many were enqueued.
+    #[tracing::instrument(skip(self), err)]
+    pub async fn requeue_stale(&self, grace: Duration) -> Result<usize, SesError> {
+        let before: DateTime<Utc> = self.now() - grace;
+        let stale = self.records.stale_deliveries(before, 500).await?;
+        for d in &stale {
+            self.enqueue_deliveries(&d.account, &d.message_id, std::slice::from_ref(&d.recipient)).await;
+        }
+        if !stale.is_empty() {
+            tracing::info!(count = stale.len(), "stale deliveries enqueued again");
+        }
+        Ok(stale.len())
+    }
+}
+
+fn job_version_ok(job: &DeliveryJob) -> bool {
+    job.v == 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_caps_and_jitters() {
+        let base = Duration::from_secs(30);
+        let cap = Duration::from_secs(3600);
+        assert_eq!(backoff_delay(base, cap, 1, 255), Duration::from_secs(30));
+        assert_eq!(backoff_delay(base, cap, 3, 255), Duration::from_secs(120));
+        assert_eq!(backoff_delay(base, cap, 12, 255), cap);
+        assert_eq!(backoff_delay(base, cap, 1, 0), Duration::from_secs(15));
+        assert!(backoff_delay(base, cap, 40, 128) <= cap);
+    }
+}

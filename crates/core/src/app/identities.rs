@@ -1,0 +1,194 @@
+//! Sender domains ("email identities"): DKIM keys and the DNS records that prove ownership.
+//!
+//! A domain is created unverified; it becomes able to send when its DNS records check out
+//! (the deliverability work) or when an operator trusts it (`sesame identity trust`), which the
+//! API can never do. Domains are unique across the installation.
+
+use chrono::Datelike;
+
+use super::{PURPOSE_DKIM, Sesame};
+use crate::error::{ErrorCode, SesError};
+use crate::model::{DkimAlgorithm, DkimKey, Identity};
+use crate::ports::{Created, Dkim, Ports, Records, SigningKey};
+use crate::types::{AccountId, Domain};
+
+/// One DNS record the user must publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsRecord {
+    /// `TXT`, `MX`, …
+    pub record_type: &'static str,
+    /// Host name of the record.
+    pub host: String,
+    /// Value to publish.
+    pub expected: String,
+    /// Value last found in DNS (empty until checked).
+    pub current: String,
+    /// Whether the record last checked OK.
+    pub ok: bool,
+}
+
+/// A domain as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityView {
+    /// The record.
+    pub identity: Identity,
+    /// Records to publish.
+    pub records: Vec<DnsRecord>,
+}
+
+fn not_exist() -> SesError {
+    SesError::new(ErrorCode::InvalidParameterValueNotExistDomain, "The domain does not exist in this account.")
+}
+
+fn parse_domain(raw: &str) -> Result<Domain, SesError> {
+    Domain::parse(raw).map_err(|_| {
+        SesError::new(ErrorCode::InvalidParameterValueInvalidEmailIdentity, "EmailIdentity is not a valid domain name.")
+    })
+}
+
+/// Key algorithms for an API `DKIMOption`. Omitted means RSA-2048. RSA-1024 (0) is refused:
+/// receivers increasingly reject it and it can be factored.
+fn algorithms_for(option: Option<u64>) -> Result<(u64, Vec<DkimAlgorithm>), SesError> {
+    match option {
+        None | Some(1) => Ok((1, vec![DkimAlgorithm::Rsa2048])),
+        Some(2) => Ok((2, vec![DkimAlgorithm::Rsa2048, DkimAlgorithm::Ed25519])),
+        Some(0) => Err(SesError::new(
+            ErrorCode::InvalidParameterValue,
+            "DKIMOption 0 (RSA-1024) is not supported; use 1 (RSA-2048, the default) or 2 (RSA-2048 + Ed25519).",
+        )),
+        Some(_) => Err(SesError::new(ErrorCode::InvalidParameterValue, "DKIMOption must be 1 or 2.")),
+    }
+}
+
+impl<P: Ports> Sesame<P> {
+    /// Registers a sender domain, generating its DKIM key(s).
+    #[tracing::instrument(skip(self, tags), fields(account = %account), err)]
+    pub async fn create_identity(
+        &self,
+        account: &AccountId,
+        domain: &str,
+        dkim_option: Option<u64>,
+        tags: Vec<(String, String)>,
+    ) -> Result<IdentityView, SesError> {
+        let domain = parse_domain(domain)?;
+        let (dkim_option, algorithms) = algorithms_for(dkim_option)?;
+        if self.records.list_identities(account).await?.len() >= self.settings.max_domains {
+            return Err(SesError::new(ErrorCode::OperationDeniedExceedDomainLimit, "The domain limit is reached."));
+        }
+        let now = self.now();
+        let month = format!("{}{:02}", now.year(), now.month());
+        let mut dkim_keys = Vec::new();
+        for algorithm in algorithms {
+            let generated = self.dkim.generate(algorithm).map_err(|e| {
+                tracing::error!(error = %e, "dkim key generation failed");
+                SesError::internal()
+            })?;
+            let suffix = match algorithm {
+                DkimAlgorithm::Rsa2048 => "",
+                DkimAlgorithm::Ed25519 => "e",
+            };
+            dkim_keys.push(DkimKey {
+                selector: format!("{}{month}{suffix}", self.settings.dkim_selector_prefix),
+                algorithm,
+                sealed_private_key: self.seal(PURPOSE_DKIM, &generated.private_pkcs8),
+                public_key: generated.public_key,
+            });
+        }
+        let identity = Identity {
+            account: account.clone(),
+            domain,
+            dkim_option,
+            dkim_keys,
+            verified: false,
+            tags,
+            created_at: now,
+        };
+        match self.records.create_identity(&identity).await? {
+            Created::Yes => Ok(self.view(identity)),
+            Created::AlreadyExists => Err(SesError::new(
+                ErrorCode::InvalidParameterValueRepeatCreation,
+                "The domain already exists in this account.",
+            )),
+            Created::OwnedByOther => Err(SesError::new(
+                ErrorCode::InvalidParameterValueCreatedByOther,
+                "The domain is registered by another account.",
+            )),
+        }
+    }
+
+    /// One domain with its DNS records.
+    pub async fn get_identity(&self, account: &AccountId, domain: &str) -> Result<IdentityView, SesError> {
+        let domain = parse_domain(domain)?;
+        let identity = self.records.get_identity(account, &domain).await?.ok_or_else(not_exist)?;
+        Ok(self.view(identity))
+    }
+
+    /// All domains of the account.
+    pub async fn list_identities(&self, account: &AccountId) -> Result<Vec<Identity>, SesError> {
+        Ok(self.records.list_identities(account).await?)
+    }
+
+    /// Deletes a domain; refused while sender addresses under it exist.
+    #[tracing::instrument(skip(self), fields(account = %account), err)]
+    pub async fn delete_identity(&self, account: &AccountId, domain: &str) -> Result<(), SesError> {
+        let domain = parse_domain(domain)?;
+        self.records.get_identity(account, &domain).await?.ok_or_else(not_exist)?;
+        let senders = self.records.list_senders(account).await?;
+        if senders.iter().any(|s| s.address.domain() == domain.as_str()) {
+            return Err(SesError::new(
+                ErrorCode::OperationDeniedSenderWithDomainIsNotEmpty,
+                "Delete the sender addresses of this domain first.",
+            ));
+        }
+        if self.records.delete_identity(account, &domain).await? { Ok(()) } else { Err(not_exist()) }
+    }
+
+    /// Marks a domain verified without DNS checks. Operator only: no API action calls this.
+    #[tracing::instrument(skip(self), fields(account = %account), err)]
+    pub async fn trust_identity(&self, account: &AccountId, domain: &str) -> Result<(), SesError> {
+        let domain = parse_domain(domain)?;
+        let mut identity = self.records.get_identity(account, &domain).await?.ok_or_else(not_exist)?;
+        identity.verified = true;
+        if self.records.update_identity(&identity).await? { Ok(()) } else { Err(not_exist()) }
+    }
+
+    /// The opened signing keys of a domain.
+    pub(crate) fn signing_keys(&self, identity: &Identity) -> Result<Vec<SigningKey>, SesError> {
+        identity
+            .dkim_keys
+            .iter()
+            .map(|k| {
+                let private_pkcs8 = self.secrets.open(PURPOSE_DKIM, &k.sealed_private_key).map_err(|_| {
+                    tracing::error!(domain = %identity.domain, "dkim key cannot be unsealed: wrong master key?");
+                    SesError::internal()
+                })?;
+                Ok(SigningKey {
+                    domain: identity.domain.as_str().to_owned(),
+                    selector: k.selector.clone(),
+                    algorithm: k.algorithm,
+                    private_pkcs8,
+                })
+            })
+            .collect()
+    }
+
+    /// The records a domain must publish: SPF and MX for the return path (the domain itself,
+    /// which is the envelope sender's domain), each DKIM key, and DMARC.
+    fn view(&self, identity: Identity) -> IdentityView {
+        let d = identity.domain.as_str();
+        let record = |record_type, host: String, expected: String| DnsRecord {
+            record_type,
+            host,
+            expected,
+            current: String::new(),
+            ok: false,
+        };
+        let mut records = vec![record("TXT", d.to_owned(), format!("v=spf1 {} ~all", self.settings.spf_include))];
+        for key in &identity.dkim_keys {
+            records.push(record("TXT", format!("{}._domainkey.{d}", key.selector), key.dns_value()));
+        }
+        records.push(record("TXT", format!("_dmarc.{d}"), "v=DMARC1; p=none; adkim=r; aspf=r".to_owned()));
+        records.push(record("MX", d.to_owned(), format!("{}.", self.settings.hostname)));
+        IdentityView { identity, records }
+    }
+}

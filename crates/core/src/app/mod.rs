@@ -1,0 +1,73 @@
+//! Use-cases. [`Sesame`] holds the adapters of one deployment; each submodule adds the
+//! methods of one area (keys, templates, identities, senders, sending, delivery, status).
+
+mod content;
+mod deliver;
+mod identities;
+mod keys;
+mod send;
+mod senders;
+mod status;
+mod templates;
+mod validate;
+
+pub use deliver::{DeliveryReport, backoff_delay};
+pub use identities::{DnsRecord, IdentityView};
+pub use keys::{Authenticated, NewKey};
+pub use send::{Content, SendCommand, TemplateRef};
+pub use status::StatusQuery;
+pub use templates::TemplateInput;
+
+use crate::ports::{Clock, Ids, Ports};
+use crate::secrets::SecretBox;
+use crate::settings::Settings;
+
+/// Sealing purpose of API secret keys.
+pub(crate) const PURPOSE_API_SECRET: &str = "sesame/api-secret/v1";
+/// Sealing purpose of DKIM private keys.
+pub(crate) const PURPOSE_DKIM: &str = "sesame/dkim-private-key/v1";
+
+/// One deployment of Sesame: its adapters and settings. Cheap to share behind an `Arc`.
+pub struct Sesame<P: Ports> {
+    /// Records adapter.
+    pub records: P::Records,
+    /// Job queue adapter.
+    pub queue: P::Queue,
+    /// Mail relay adapter.
+    pub mailer: P::Mailer,
+    /// DKIM / MIME adapter.
+    pub dkim: P::Dkim,
+    /// Clock.
+    pub clock: P::Clock,
+    /// Randomness.
+    pub ids: P::Ids,
+    /// Policy settings.
+    pub settings: Settings,
+    secrets: SecretBox,
+}
+
+impl<P: Ports> Sesame<P> {
+    /// Wires a deployment.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        records: P::Records,
+        queue: P::Queue,
+        mailer: P::Mailer,
+        dkim: P::Dkim,
+        clock: P::Clock,
+        ids: P::Ids,
+        settings: Settings,
+        secrets: SecretBox,
+    ) -> Self {
+        Self { records, queue, mailer, dkim, clock, ids, settings, secrets }
+    }
+
+    fn seal(&self, purpose: &str, plaintext: &[u8]) -> Vec<u8> {
+        let nonce = self.ids.random_bytes(SecretBox::NONCE_LEN);
+        self.secrets.seal(purpose, plaintext, &nonce)
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}

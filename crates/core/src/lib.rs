@@ -1,0 +1,16 @@
+//! sesame-core: the domain of Sesame. Types, policies and use-cases, generic over ports;
+//! no IO of its own. Adapters (SQLite, DynamoDB, SQS, SMTP) implement [`ports`].
+
+pub mod app;
+pub mod error;
+pub mod model;
+pub mod ports;
+pub mod secrets;
+pub mod settings;
+pub mod types;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use app::Sesame;
+pub use error::{ErrorCode, SesError, StoreError};

@@ -1,0 +1,28 @@
+//! Ports: what core needs from the outside world. Adapters live in other crates.
+
+mod clock;
+mod mailer;
+mod queue;
+mod records;
+
+pub use clock::{Clock, Ids, SystemClock};
+pub use mailer::{ComposeError, ComposeInput, Dkim, Envelope, GeneratedKey, MailError, Mailer, SigningKey, SmtpReply};
+pub use queue::{JobQueue, Leased};
+pub use records::{Claim, Created, DeliveryQuery, Outcome, Records};
+
+/// The set of adapters one deployment wires together. Use-cases are generic over it, so a
+/// deployment names its adapters once instead of threading six type parameters everywhere.
+pub trait Ports: Send + Sync + 'static {
+    /// Records adapter.
+    type Records: Records;
+    /// Job queue adapter.
+    type Queue: JobQueue;
+    /// Mail relay adapter.
+    type Mailer: Mailer;
+    /// DKIM / MIME adapter.
+    type Dkim: Dkim;
+    /// Clock.
+    type Clock: Clock;
+    /// Randomness.
+    type Ids: Ids;
+}
