@@ -1,0 +1,107 @@
+//! The typed configuration of `sesame`, read once at start from flags and environment
+//! variables (flags win). Every invalid variable is reported together in one error.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono_tz::Tz;
+
+use sesame_core::settings::Settings;
+
+/// Everything `sesame serve` and the admin commands need.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Directory of the SQLite database, the outbox and the generated master key.
+    pub data_dir: PathBuf,
+    /// Address the HTTP API listens on.
+    pub listen: SocketAddr,
+    /// SMTP relay URL; `None` captures mail into `<data_dir>/outbox/`.
+    pub relay: Option<String>,
+    /// Most pooled SMTP connections to the relay.
+    pub relay_pool: u32,
+    /// Master key from the environment (base64 of 32 bytes); else the data dir's key file.
+    pub master_key: Option<Vec<u8>>,
+    /// Concurrent delivery attempts.
+    pub workers: usize,
+    /// Largest API request body.
+    pub max_body_bytes: usize,
+    /// `SQLITE synchronous=FULL` instead of NORMAL.
+    pub sync_full: bool,
+    /// Core policy settings.
+    pub settings: Settings,
+}
+
+/// Reads an environment variable, treating empty as unset.
+pub fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+struct Reader {
+    errors: Vec<String>,
+}
+
+impl Reader {
+    fn parse<T: std::str::FromStr>(&mut self, name: &str, default: T) -> T {
+        match env(name) {
+            None => default,
+            Some(raw) => raw.parse().unwrap_or_else(|_| {
+                self.errors.push(format!("{name}={raw:?} is not valid"));
+                default
+            }),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the configuration. `data_dir` and `listen` come from flags that already fell
+    /// back to their environment variables and defaults.
+    pub fn load(data_dir: PathBuf, listen: &str) -> Result<Self, String> {
+        let mut r = Reader { errors: Vec::new() };
+        let listen: SocketAddr = listen.parse().unwrap_or_else(|_| {
+            r.errors.push(format!("listen address {listen:?} is not host:port"));
+            SocketAddr::from(([127, 0, 0, 1], 8080))
+        });
+        let master_key = env("SESAME_MASTER_KEY").and_then(|raw| match STANDARD.decode(raw.trim()) {
+            Ok(k) if k.len() == 32 => Some(k),
+            _ => {
+                r.errors.push("SESAME_MASTER_KEY must be base64 of 32 bytes".into());
+                None
+            }
+        });
+        let timezone: Tz = r.parse("SESAME_TIMEZONE", chrono_tz::Asia::Shanghai);
+        let hostname = env("SESAME_HOSTNAME").unwrap_or_else(|| "localhost".into());
+        let defaults = Settings::default();
+        let settings = Settings {
+            timezone,
+            max_attempts: r.parse("SESAME_MAX_ATTEMPTS", defaults.max_attempts),
+            retry_base: Duration::from_secs(r.parse("SESAME_RETRY_BASE_SECS", 30)),
+            retry_cap: Duration::from_secs(r.parse("SESAME_RETRY_CAP_SECS", 3600)),
+            claim_window: Duration::from_secs(r.parse("SESAME_CLAIM_WINDOW_SECS", 120)),
+            spf_include: env("SESAME_SPF_INCLUDE").unwrap_or_else(|| format!("a:{hostname}")),
+            hostname,
+            ..defaults
+        };
+        let relay = env("SESAME_RELAY");
+        let config = Config {
+            data_dir,
+            listen,
+            relay,
+            relay_pool: r.parse("SESAME_RELAY_POOL", 16),
+            master_key,
+            workers: r.parse("SESAME_WORKERS", 64),
+            max_body_bytes: r.parse("SESAME_MAX_BODY_BYTES", 10 * 1024 * 1024),
+            sync_full: r.parse("SESAME_SYNC_FULL", false),
+            settings,
+        };
+        if config.settings.max_attempts == 0 {
+            r.errors.push("SESAME_MAX_ATTEMPTS must be at least 1".into());
+        }
+        if config.workers == 0 {
+            r.errors.push("SESAME_WORKERS must be at least 1".into());
+        }
+        if r.errors.is_empty() { Ok(config) } else { Err(format!("invalid configuration: {}", r.errors.join("; "))) }
+    }
+}

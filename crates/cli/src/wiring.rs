@@ -1,0 +1,111 @@
+//! Wiring of the local deployment: SQLite records and queue, SMTP or outbox mailer, DKIM via
+//! mail-auth, the system clock and OS randomness.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::RngCore;
+
+use sesame_core::Sesame;
+use sesame_core::ports::{Ids, Ports, SystemClock};
+use sesame_core::secrets::SecretBox;
+use sesame_embedded::{Durability, SqliteJobQueue, SqliteRecords, SqliteStore};
+use sesame_mail::{AnyMailer, MailAuthDkim, OutboxMailer, SmtpMailer, SmtpOptions};
+
+use crate::config::Config;
+
+/// Randomness from the operating system.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsIds;
+
+impl Ids for OsIds {
+    fn random_bytes(&self, n: usize) -> Vec<u8> {
+        let mut out = vec![0u8; n];
+        rand::rng().fill_bytes(&mut out);
+        out
+    }
+}
+
+/// The adapters of `sesame serve` and the admin commands.
+pub struct LocalPorts;
+
+impl Ports for LocalPorts {
+    type Records = SqliteRecords;
+    type Queue = SqliteJobQueue;
+    type Mailer = AnyMailer;
+    type Dkim = MailAuthDkim;
+    type Clock = SystemClock;
+    type Ids = OsIds;
+}
+
+/// A wired local deployment.
+pub type LocalSesame = Sesame<LocalPorts>;
+
+const MASTER_KEY_FILE: &str = "master.key";
+
+/// The master key: from the environment, else the data dir's key file, generated (mode 0600)
+/// on first use so that a new user needs no setup.
+fn master_key(config: &Config) -> Result<SecretBox> {
+    let key = match &config.master_key {
+        Some(key) => key.clone(),
+        None => {
+            let path = config.data_dir.join(MASTER_KEY_FILE);
+            if path.exists() {
+                let raw = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+                STANDARD.decode(raw.trim()).context("master.key is not base64")?
+            } else {
+                let mut key = vec![0u8; 32];
+                rand::rng().fill_bytes(&mut key);
+                write_private(&path, STANDARD.encode(&key).as_bytes())?;
+                tracing::info!(path = %path.display(), "generated a new master key");
+                key
+            }
+        }
+    };
+    SecretBox::new(&key).context("master key must be 32 bytes")
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// Opens the store and builds the deployment.
+pub fn build(config: &Config) -> Result<Arc<LocalSesame>> {
+    fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let secrets = master_key(config)?;
+    let durability = if config.sync_full { Durability::Full } else { Durability::Normal };
+    let store = SqliteStore::open(config.data_dir.join("sesame.db"), durability).context("opening the database")?;
+    let mailer = match &config.relay {
+        Some(url) => {
+            let options = SmtpOptions { pool_size: config.relay_pool, ..SmtpOptions::default() };
+            let url = sesame_mail::RelayUrl::parse(url).context("SESAME_RELAY")?;
+            AnyMailer::Smtp(SmtpMailer::new(&url, options).context("SESAME_RELAY")?)
+        }
+        None => AnyMailer::Outbox(OutboxMailer::new(config.data_dir.join("outbox"))),
+    };
+    Ok(Arc::new(Sesame::new(
+        SqliteRecords::new(store.clone()),
+        SqliteJobQueue::new(store),
+        mailer,
+        MailAuthDkim::new(),
+        SystemClock,
+        OsIds,
+        config.settings.clone(),
+        secrets,
+    )))
+}

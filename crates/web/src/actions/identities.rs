@@ -1,0 +1,126 @@
+//! CreateEmailIdentity, GetEmailIdentity, ListEmailIdentities, DeleteEmailIdentity.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use sesame_core::app::IdentityView;
+use sesame_core::ports::Ports;
+use sesame_core::types::AccountId;
+use sesame_core::{ErrorCode, SesError, Sesame};
+
+use crate::wire::parse;
+
+#[derive(Deserialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct Tag {
+    tag_key: String,
+    tag_value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct CreateReq {
+    email_identity: String,
+    #[serde(rename = "DKIMOption")]
+    dkim_option: Option<u64>,
+    tag_list: Option<Vec<Tag>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct NameReq {
+    email_identity: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct ListReq {
+    tag_list: Option<Vec<Tag>>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+}
+
+fn tags_json(tags: &[(String, String)]) -> Value {
+    tags.iter().map(|(k, v)| json!({ "TagKey": k, "TagValue": v })).collect()
+}
+
+fn view_json(view: &IdentityView, with_tags: bool) -> Value {
+    let attributes: Vec<Value> = view
+        .records
+        .iter()
+        .map(|r| {
+            json!({
+                "Type": r.record_type,
+                "SendDomain": r.host,
+                "ExpectedValue": r.expected,
+                "CurrentValue": r.current,
+                "Status": r.ok,
+            })
+        })
+        .collect();
+    let mut out = json!({
+        "IdentityType": "DOMAIN",
+        "VerifiedForSendingStatus": view.identity.verified,
+        "Attributes": attributes,
+        "DKIMOption": view.identity.dkim_option,
+    });
+    if with_tags {
+        out["TagList"] = tags_json(&view.identity.tags);
+    }
+    out
+}
+
+pub(super) async fn create<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+    let req: CreateReq = parse(body)?;
+    let tags = req.tag_list.unwrap_or_default().into_iter().map(|t| (t.tag_key, t.tag_value)).collect();
+    let view = app.create_identity(account, &req.email_identity, req.dkim_option, tags).await?;
+    Ok(view_json(&view, false))
+}
+
+pub(super) async fn get<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+    let req: NameReq = parse(body)?;
+    let view = app.get_identity(account, &req.email_identity).await?;
+    Ok(view_json(&view, true))
+}
+
+pub(super) async fn list<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+    let req: ListReq = parse(body)?;
+    let limit = req.limit.unwrap_or(100);
+    if limit > 100 {
+        return Err(SesError::new(ErrorCode::FailedOperationInvalidLimit, "Limit must not exceed 100."));
+    }
+    let wanted: Vec<(String, String)> = req.tag_list.unwrap_or_default().into_iter().map(|t| (t.tag_key, t.tag_value)).collect();
+    let matching: Vec<_> = app
+        .list_identities(account)
+        .await?
+        .into_iter()
+        .filter(|i| wanted.iter().all(|w| i.tags.contains(w)))
+        .collect();
+    let total = matching.len();
+    // Reputation and quotas come with warm-up; until then no daily quota is enforced and
+    // both are reported as 0.
+    let rows: Vec<Value> = matching
+        .iter()
+        .skip(req.offset.unwrap_or(0) as usize)
+        .take(limit as usize)
+        .map(|i| {
+            json!({
+                "IdentityName": i.domain.as_str(),
+                "IdentityType": "DOMAIN",
+                "SendingEnabled": i.verified,
+                "CurrentReputationLevel": 0,
+                "DailyQuota": 0,
+                "SendIp": [],
+                "TagList": tags_json(&i.tags),
+                "DKIMOption": i.dkim_option,
+            })
+        })
+        .collect();
+    Ok(json!({ "EmailIdentities": rows, "MaxReputationLevel": 0, "MaxDailyQuota": 0, "Total": total }))
+}
+
+pub(super) async fn delete<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+    let req: NameReq = parse(body)?;
+    app.delete_identity(account, &req.email_identity).await?;
+    Ok(json!({}))
+}
