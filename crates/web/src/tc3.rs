@@ -208,11 +208,16 @@ mod tests {
     }
 
     #[test]
-    fn known_vector_from_an_independent_implementation() {
-        // Produced by tencentcloud-sdk-python-common 3.1.x `sign_tc3` for this exact input.
-        let body = b"{}";
-        let value = sign_post("AKIDEXAMPLE", "secretkey", "127.0.0.1:8080", body, 1_700_000_000);
-        assert!(value.starts_with("TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2023-11-14/ses/tc3_request, SignedHeaders=content-type;host, Signature="));
+    fn matches_the_official_python_sdk() {
+        // Captured from tencentcloud-sdk-python-common (ListEmailTemplates, time fixed at
+        // 1700000000, endpoint 127.0.0.1:18089, credentials AKIDEXAMPLE / secretkey).
+        let body = br#"{"Limit": 10, "Offset": 0}"#;
+        let value = sign_post("AKIDEXAMPLE", "secretkey", "127.0.0.1:18089", body, 1_700_000_000);
+        assert_eq!(
+            value,
+            "TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2023-11-14/ses/tc3_request, SignedHeaders=content-type;host, \
+             Signature=2dca00b05ced94e903feb66fb56ad0773b1f124eb191d059015ecd9903e58f60"
+        );
     }
 
     #[test]

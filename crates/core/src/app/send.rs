@@ -176,8 +176,8 @@ impl<P: Ports> Sesame<P> {
         let headers = check_headers(cmd.smtp_headers.as_deref())?;
         let smtp_message_id = check_message_id(cmd.smtp_message_id.as_deref())?;
         let attachments: Vec<Attachment> = check_attachments(&cmd.attachments)?;
-        let body = self.body(account, &cmd).await?;
         self.check_sender(account, &addressing.from).await?;
+        let body = self.body(account, &cmd).await?;
 
         let now = self.now();
         let id = self.new_message_id(now);
