@@ -18,6 +18,9 @@ pub use send::{Content, SendCommand, TemplateRef};
 pub use status::StatusQuery;
 pub use templates::TemplateInput;
 
+#[cfg(test)]
+mod flow_tests;
+
 use crate::ports::{Clock, Ids, Ports};
 use crate::secrets::SecretBox;
 use crate::settings::Settings;
