@@ -106,20 +106,28 @@ impl ErrorCode {
             FailedOperationTooManyAttachments => "FailedOperation.TooManyAttachments",
             FailedOperationTooManyRecipients => "FailedOperation.TooManyRecipients",
             FailedOperationWrongContentJson => "FailedOperation.WrongContentJson",
-            InvalidParameterValueAttachContentIsWrong => "InvalidParameterValue.AttachContentIsWrong",
+            InvalidParameterValueAttachContentIsWrong => {
+                "InvalidParameterValue.AttachContentIsWrong"
+            }
             InvalidParameterValueCreatedByOther => "InvalidParameterValue.CreatedByOther",
             InvalidParameterValueEmailAddressIsNULL => "InvalidParameterValue.EmailAddressIsNULL",
             InvalidParameterValueEmailContentIsWrong => "InvalidParameterValue.EmailContentIsWrong",
             InvalidParameterValueIllegalEmailAddress => "InvalidParameterValue.IllegalEmailAddress",
             InvalidParameterValueIllegalSenderName => "InvalidParameterValue.IllegalSenderName",
-            InvalidParameterValueInvalidEmailIdentity => "InvalidParameterValue.InvalidEmailIdentity",
+            InvalidParameterValueInvalidEmailIdentity => {
+                "InvalidParameterValue.InvalidEmailIdentity"
+            }
             InvalidParameterValueNoSuchSender => "InvalidParameterValue.NoSuchSender",
             InvalidParameterValueNotExistDomain => "InvalidParameterValue.NotExistDomain",
             InvalidParameterValueRepeatCreation => "InvalidParameterValue.RepeatCreation",
             InvalidParameterValueRepeatEmailAddress => "InvalidParameterValue.RepeatEmailAddress",
             InvalidParameterValueSubjectLengthError => "InvalidParameterValue.SubjectLengthError",
-            InvalidParameterValueTemplateContentIsNULL => "InvalidParameterValue.TemplateContentIsNULL",
-            InvalidParameterValueTemplateContentIsWrong => "InvalidParameterValue.TemplateContentIsWrong",
+            InvalidParameterValueTemplateContentIsNULL => {
+                "InvalidParameterValue.TemplateContentIsNULL"
+            }
+            InvalidParameterValueTemplateContentIsWrong => {
+                "InvalidParameterValue.TemplateContentIsWrong"
+            }
             InvalidParameterValueTemplateDataError => "InvalidParameterValue.TemplateDataError",
             InvalidParameterValueTemplateNameIllegal => "InvalidParameterValue.TemplateNameIllegal",
             InvalidParameterValueTemplateNameIsNULL => "InvalidParameterValue.TemplateNameIsNULL",
@@ -129,7 +137,9 @@ impl ErrorCode {
             OperationDeniedExceedDomainLimit => "OperationDenied.ExceedDomainLimit",
             OperationDeniedExceedSenderLimit => "OperationDenied.ExceedSenderLimit",
             OperationDeniedSendAddressStatusError => "OperationDenied.SendAddressStatusError",
-            OperationDeniedSenderWithDomainIsNotEmpty => "OperationDenied.SenderWithDomainIsNotEmpty",
+            OperationDeniedSenderWithDomainIsNotEmpty => {
+                "OperationDenied.SenderWithDomainIsNotEmpty"
+            }
             OperationDeniedTemplateStatusError => "OperationDenied.TemplateStatusError",
         }
     }
@@ -154,7 +164,10 @@ pub struct SesError {
 impl SesError {
     /// An error with the given code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 
     /// An internal failure. The cause must already have been logged by the caller.

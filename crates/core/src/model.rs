@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::types::{AccountId, DisplayName, Domain, EmailAddress, Mailbox, MessageId, SecretId, TemplateId};
+use crate::types::{
+    AccountId, DisplayName, Domain, EmailAddress, Mailbox, MessageId, SecretId, TemplateId,
+};
 
 /// An API key. The secret is stored only encrypted with the master key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +77,11 @@ pub struct DkimKey {
 impl DkimKey {
     /// The TXT record value to publish for this key.
     pub fn dns_value(&self) -> String {
-        format!("v=DKIM1; k={}; p={}", self.algorithm.key_type(), self.public_key)
+        format!(
+            "v=DKIM1; k={}; p={}",
+            self.algorithm.key_type(),
+            self.public_key
+        )
     }
 }
 
@@ -202,6 +208,11 @@ pub mod deliver_status {
     pub const REJECTED: i64 = 3;
     /// Delayed by the recipient's server; will retry.
     pub const DELAYED: i64 = 8;
+
+    /// Whether a status is final: the delivery will never be attempted again.
+    pub fn is_final(status: i64) -> bool {
+        matches!(status, DELIVERED | DROPPED | REJECTED)
+    }
 }
 
 /// The state of one (message, recipient) delivery: a row of GetSendEmailStatus.
@@ -234,10 +245,7 @@ pub struct Delivery {
 impl Delivery {
     /// Whether the delivery reached a final state and will never be attempted again.
     pub fn is_final(&self) -> bool {
-        matches!(
-            self.deliver_status,
-            deliver_status::DELIVERED | deliver_status::DROPPED | deliver_status::REJECTED
-        )
+        deliver_status::is_final(self.deliver_status)
     }
 }
 

@@ -44,7 +44,13 @@ impl SecretBox {
         assert_eq!(nonce.len(), NONCE_LEN, "nonce must be 24 random bytes");
         let ct = self
             .cipher
-            .encrypt(XNonce::from_slice(nonce), Payload { msg: plaintext, aad: purpose.as_bytes() })
+            .encrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: purpose.as_bytes(),
+                },
+            )
             .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory input");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
@@ -58,7 +64,13 @@ impl SecretBox {
         }
         let (nonce, ct) = sealed.split_at(NONCE_LEN);
         self.cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: purpose.as_bytes() })
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: purpose.as_bytes(),
+                },
+            )
             .map_err(|_| SecretError::Unsealable)
     }
 

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use super::Sesame;
 use crate::error::SesError;
 use crate::model::{DeliveryJob, deliver_status, send_status};
-use crate::ports::{Claim, ComposeInput, Dkim, Envelope, Ids, MailError, Mailer, Outcome, Ports, Records};
+use crate::ports::{
+    Claim, ComposeInput, Dkim, Envelope, Ids, MailError, Mailer, Outcome, Ports, Records,
+};
 use crate::types::Domain;
 
 /// What the queue consumer should do with the job.
@@ -55,7 +57,10 @@ impl<P: Ports> Sesame<P> {
     async fn deliver_job(&self, job: &DeliveryJob) -> Result<DeliveryReport, SesError> {
         let now = self.now();
         let until = now + self.settings.claim_window;
-        let claim = self.records.claim_delivery(&job.account, &job.message_id, &job.recipient, now, until).await?;
+        let claim = self
+            .records
+            .claim_delivery(&job.account, &job.message_id, &job.recipient, now, until)
+            .await?;
         let delivery = match claim {
             Claim::Claimed(d) => d,
             Claim::AlreadyFinal | Claim::Missing => return Ok(DeliveryReport::Done),
@@ -64,14 +69,33 @@ impl<P: Ports> Sesame<P> {
         let span = tracing::info_span!("deliver", message_id = %job.message_id, rcpt = %job.recipient.redacted(), attempt = delivery.attempts);
         let _enter = span.enter();
 
-        let Some(message) = self.records.get_message(&job.account, &job.message_id).await? else {
-            return self.finish(job, send_status::INTERNAL, deliver_status::DROPPED, "message record missing").await;
+        let Some(message) = self
+            .records
+            .get_message(&job.account, &job.message_id)
+            .await?
+        else {
+            return self
+                .finish(
+                    job,
+                    send_status::INTERNAL,
+                    deliver_status::DROPPED,
+                    "message record missing",
+                )
+                .await;
         };
-        let domain = Domain::parse(message.from.address.domain()).map_err(|_| SesError::internal())?;
+        let domain =
+            Domain::parse(message.from.address.domain()).map_err(|_| SesError::internal())?;
         let identity = match self.records.get_identity(&job.account, &domain).await? {
             Some(identity) if identity.verified => identity,
             _ => {
-                return self.finish(job, 3014, deliver_status::DROPPED, "sender domain is not verified").await;
+                return self
+                    .finish(
+                        job,
+                        3014,
+                        deliver_status::DROPPED,
+                        "sender domain is not verified",
+                    )
+                    .await;
             }
         };
         let keys = self.signing_keys(&identity)?;
@@ -86,27 +110,55 @@ impl<P: Ports> Sesame<P> {
             Ok(raw) => raw,
             Err(e) => {
                 tracing::error!(error = %e, "compose failed");
-                return self.finish(job, send_status::INTERNAL, deliver_status::DROPPED, "message could not be composed").await;
+                return self
+                    .finish(
+                        job,
+                        send_status::INTERNAL,
+                        deliver_status::DROPPED,
+                        "message could not be composed",
+                    )
+                    .await;
             }
         };
-        let envelope = Envelope { mail_from: message.from.address.clone(), rcpt_to: job.recipient.clone() };
+        let envelope = Envelope {
+            mail_from: message.from.address.clone(),
+            rcpt_to: job.recipient.clone(),
+        };
         match self.mailer.send(&envelope, &raw).await {
             Ok(reply) => {
                 tracing::info!(code = reply.code, "delivered");
-                self.finish(job, send_status::OK, deliver_status::DELIVERED, &reply.to_string()).await
+                self.finish(
+                    job,
+                    send_status::OK,
+                    deliver_status::DELIVERED,
+                    &reply.to_string(),
+                )
+                .await
             }
             Err(MailError::Permanent(reply)) => {
                 tracing::info!(code = reply.code, "hard bounce");
-                self.finish(job, send_status::OK, deliver_status::REJECTED, &reply.to_string()).await
+                self.finish(
+                    job,
+                    send_status::OK,
+                    deliver_status::REJECTED,
+                    &reply.to_string(),
+                )
+                .await
             }
             Err(MailError::Transient(reply)) if delivery.attempts >= self.settings.max_attempts => {
                 tracing::info!(code = reply.code, "soft bounce: retry budget spent");
                 let text = format!("gave up after {} attempts: {reply}", delivery.attempts);
-                self.finish(job, send_status::TIMED_OUT, deliver_status::DROPPED, &text).await
+                self.finish(job, send_status::TIMED_OUT, deliver_status::DROPPED, &text)
+                    .await
             }
             Err(MailError::Transient(reply)) => {
                 let jitter = self.ids.random_bytes(1)[0];
-                let delay = backoff_delay(self.settings.retry_base, self.settings.retry_cap, delivery.attempts, jitter);
+                let delay = backoff_delay(
+                    self.settings.retry_base,
+                    self.settings.retry_cap,
+                    delivery.attempts,
+                    jitter,
+                );
                 tracing::info!(code = reply.code, delay_s = delay.as_secs(), "deferred");
                 let at = self.now();
                 let outcome = Outcome {
@@ -116,13 +168,21 @@ impl<P: Ports> Sesame<P> {
                     at,
                     retry_at: Some(at + delay),
                 };
-                self.records.record_outcome(&job.account, &job.message_id, &job.recipient, &outcome).await?;
+                self.records
+                    .record_outcome(&job.account, &job.message_id, &job.recipient, &outcome)
+                    .await?;
                 Ok(DeliveryReport::RetryAfter(delay))
             }
         }
     }
 
-    async fn finish(&self, job: &DeliveryJob, send: i64, deliver: i64, text: &str) -> Result<DeliveryReport, SesError> {
+    async fn finish(
+        &self,
+        job: &DeliveryJob,
+        send: i64,
+        deliver: i64,
+        text: &str,
+    ) -> Result<DeliveryReport, SesError> {
         let outcome = Outcome {
             send_status: send,
             deliver_status: deliver,
@@ -130,7 +190,9 @@ impl<P: Ports> Sesame<P> {
             at: self.now(),
             retry_at: None,
         };
-        self.records.record_outcome(&job.account, &job.message_id, &job.recipient, &outcome).await?;
+        self.records
+            .record_outcome(&job.account, &job.message_id, &job.recipient, &outcome)
+            .await?;
         Ok(DeliveryReport::Done)
     }
 
@@ -142,7 +204,12 @@ impl<P: Ports> Sesame<P> {
         let before: DateTime<Utc> = self.now() - grace;
         let stale = self.records.stale_deliveries(before, 500).await?;
         for d in &stale {
-            self.enqueue_deliveries(&d.account, &d.message_id, std::slice::from_ref(&d.recipient)).await;
+            self.enqueue_deliveries(
+                &d.account,
+                &d.message_id,
+                std::slice::from_ref(&d.recipient),
+            )
+            .await;
         }
         if !stale.is_empty() {
             tracing::info!(count = stale.len(), "stale deliveries enqueued again");

@@ -37,12 +37,18 @@ pub struct IdentityView {
 }
 
 fn not_exist() -> SesError {
-    SesError::new(ErrorCode::InvalidParameterValueNotExistDomain, "The domain does not exist in this account.")
+    SesError::new(
+        ErrorCode::InvalidParameterValueNotExistDomain,
+        "The domain does not exist in this account.",
+    )
 }
 
 fn parse_domain(raw: &str) -> Result<Domain, SesError> {
     Domain::parse(raw).map_err(|_| {
-        SesError::new(ErrorCode::InvalidParameterValueInvalidEmailIdentity, "EmailIdentity is not a valid domain name.")
+        SesError::new(
+            ErrorCode::InvalidParameterValueInvalidEmailIdentity,
+            "EmailIdentity is not a valid domain name.",
+        )
     })
 }
 
@@ -56,7 +62,10 @@ fn algorithms_for(option: Option<u64>) -> Result<(u64, Vec<DkimAlgorithm>), SesE
             ErrorCode::InvalidParameterValue,
             "DKIMOption 0 (RSA-1024) is not supported; use 1 (RSA-2048, the default) or 2 (RSA-2048 + Ed25519).",
         )),
-        Some(_) => Err(SesError::new(ErrorCode::InvalidParameterValue, "DKIMOption must be 1 or 2.")),
+        Some(_) => Err(SesError::new(
+            ErrorCode::InvalidParameterValue,
+            "DKIMOption must be 1 or 2.",
+        )),
     }
 }
 
@@ -73,7 +82,10 @@ impl<P: Ports> Sesame<P> {
         let domain = parse_domain(domain)?;
         let (dkim_option, algorithms) = algorithms_for(dkim_option)?;
         if self.records.list_identities(account).await?.len() >= self.settings.max_domains {
-            return Err(SesError::new(ErrorCode::OperationDeniedExceedDomainLimit, "The domain limit is reached."));
+            return Err(SesError::new(
+                ErrorCode::OperationDeniedExceedDomainLimit,
+                "The domain limit is reached.",
+            ));
         }
         let now = self.now();
         let month = format!("{}{:02}", now.year(), now.month());
@@ -117,9 +129,17 @@ impl<P: Ports> Sesame<P> {
     }
 
     /// One domain with its DNS records.
-    pub async fn get_identity(&self, account: &AccountId, domain: &str) -> Result<IdentityView, SesError> {
+    pub async fn get_identity(
+        &self,
+        account: &AccountId,
+        domain: &str,
+    ) -> Result<IdentityView, SesError> {
         let domain = parse_domain(domain)?;
-        let identity = self.records.get_identity(account, &domain).await?.ok_or_else(not_exist)?;
+        let identity = self
+            .records
+            .get_identity(account, &domain)
+            .await?
+            .ok_or_else(not_exist)?;
         Ok(self.view(identity))
     }
 
@@ -132,24 +152,42 @@ impl<P: Ports> Sesame<P> {
     #[tracing::instrument(skip(self), fields(account = %account), err)]
     pub async fn delete_identity(&self, account: &AccountId, domain: &str) -> Result<(), SesError> {
         let domain = parse_domain(domain)?;
-        self.records.get_identity(account, &domain).await?.ok_or_else(not_exist)?;
+        self.records
+            .get_identity(account, &domain)
+            .await?
+            .ok_or_else(not_exist)?;
         let senders = self.records.list_senders(account).await?;
-        if senders.iter().any(|s| s.address.domain() == domain.as_str()) {
+        if senders
+            .iter()
+            .any(|s| s.address.domain() == domain.as_str())
+        {
             return Err(SesError::new(
                 ErrorCode::OperationDeniedSenderWithDomainIsNotEmpty,
                 "Delete the sender addresses of this domain first.",
             ));
         }
-        if self.records.delete_identity(account, &domain).await? { Ok(()) } else { Err(not_exist()) }
+        if self.records.delete_identity(account, &domain).await? {
+            Ok(())
+        } else {
+            Err(not_exist())
+        }
     }
 
     /// Marks a domain verified without DNS checks. Operator only: no API action calls this.
     #[tracing::instrument(skip(self), fields(account = %account), err)]
     pub async fn trust_identity(&self, account: &AccountId, domain: &str) -> Result<(), SesError> {
         let domain = parse_domain(domain)?;
-        let mut identity = self.records.get_identity(account, &domain).await?.ok_or_else(not_exist)?;
+        let mut identity = self
+            .records
+            .get_identity(account, &domain)
+            .await?
+            .ok_or_else(not_exist)?;
         identity.verified = true;
-        if self.records.update_identity(&identity).await? { Ok(()) } else { Err(not_exist()) }
+        if self.records.update_identity(&identity).await? {
+            Ok(())
+        } else {
+            Err(not_exist())
+        }
     }
 
     /// The opened signing keys of a domain.
@@ -183,12 +221,28 @@ impl<P: Ports> Sesame<P> {
             current: String::new(),
             ok: false,
         };
-        let mut records = vec![record("TXT", d.to_owned(), format!("v=spf1 {} ~all", self.settings.spf_include))];
+        let mut records = vec![record(
+            "TXT",
+            d.to_owned(),
+            format!("v=spf1 {} ~all", self.settings.spf_include),
+        )];
         for key in &identity.dkim_keys {
-            records.push(record("TXT", format!("{}._domainkey.{d}", key.selector), key.dns_value()));
+            records.push(record(
+                "TXT",
+                format!("{}._domainkey.{d}", key.selector),
+                key.dns_value(),
+            ));
         }
-        records.push(record("TXT", format!("_dmarc.{d}"), "v=DMARC1; p=none; adkim=r; aspf=r".to_owned()));
-        records.push(record("MX", d.to_owned(), format!("{}.", self.settings.hostname)));
+        records.push(record(
+            "TXT",
+            format!("_dmarc.{d}"),
+            "v=DMARC1; p=none; adkim=r; aspf=r".to_owned(),
+        ));
+        records.push(record(
+            "MX",
+            d.to_owned(),
+            format!("{}.", self.settings.hostname),
+        ));
         IdentityView { identity, records }
     }
 }

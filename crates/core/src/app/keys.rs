@@ -22,7 +22,10 @@ pub struct NewKey {
 
 impl std::fmt::Debug for NewKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewKey").field("secret_id", &self.secret_id).field("account", &self.account).finish_non_exhaustive()
+        f.debug_struct("NewKey")
+            .field("secret_id", &self.secret_id)
+            .field("account", &self.account)
+            .finish_non_exhaustive()
     }
 }
 
@@ -37,7 +40,9 @@ pub struct Authenticated {
 
 impl std::fmt::Debug for Authenticated {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Authenticated").field("account", &self.account).finish_non_exhaustive()
+        f.debug_struct("Authenticated")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
     }
 }
 
@@ -58,7 +63,8 @@ impl<P: Ports> Sesame<P> {
             .map(|b| ALNUM[b as usize % ALNUM.len()] as char)
             .take(32)
             .collect();
-        let secret_id = SecretId::parse(&format!("AKID{id:A<32}")).map_err(|_| SesError::internal())?;
+        let secret_id =
+            SecretId::parse(&format!("AKID{id:A<32}")).map_err(|_| SesError::internal())?;
         let secret_key = URL_SAFE_NO_PAD.encode(self.ids.random_bytes(24));
         let key = ApiKey {
             secret_id: secret_id.clone(),
@@ -69,7 +75,11 @@ impl<P: Ports> Sesame<P> {
         };
         self.records.put_key(&key).await?;
         tracing::info!(secret_id = %secret_id, "api key created");
-        Ok(NewKey { secret_id, secret_key, account: account.clone() })
+        Ok(NewKey {
+            secret_id,
+            secret_key,
+            account: account.clone(),
+        })
     }
 
     /// All keys (operator view; secrets are not included).
@@ -87,18 +97,33 @@ impl<P: Ports> Sesame<P> {
     /// Errors: `AuthFailure.InvalidSecretId` (malformed), `AuthFailure.SecretIdNotFound`
     /// (unknown or revoked).
     pub async fn authenticate(&self, secret_id: &str) -> Result<Authenticated, SesError> {
-        let id = SecretId::parse(secret_id)
-            .map_err(|_| SesError::new(ErrorCode::AuthFailureInvalidSecretId, "The SecretId is malformed."))?;
-        let not_found = || SesError::new(ErrorCode::AuthFailureSecretIdNotFound, "The SecretId is not found or disabled.");
+        let id = SecretId::parse(secret_id).map_err(|_| {
+            SesError::new(
+                ErrorCode::AuthFailureInvalidSecretId,
+                "The SecretId is malformed.",
+            )
+        })?;
+        let not_found = || {
+            SesError::new(
+                ErrorCode::AuthFailureSecretIdNotFound,
+                "The SecretId is not found or disabled.",
+            )
+        };
         let key = self.records.get_key(&id).await?.ok_or_else(not_found)?;
         if key.revoked {
             return Err(not_found());
         }
-        let secret = self.secrets.open(PURPOSE_API_SECRET, &key.sealed_secret).map_err(|_| {
-            tracing::error!(secret_id = %id, "api key cannot be unsealed: wrong master key?");
-            SesError::internal()
-        })?;
+        let secret = self
+            .secrets
+            .open(PURPOSE_API_SECRET, &key.sealed_secret)
+            .map_err(|_| {
+                tracing::error!(secret_id = %id, "api key cannot be unsealed: wrong master key?");
+                SesError::internal()
+            })?;
         let secret_key = String::from_utf8(secret).map_err(|_| SesError::internal())?;
-        Ok(Authenticated { account: key.account, secret_key })
+        Ok(Authenticated {
+            account: key.account,
+            secret_key,
+        })
     }
 }

@@ -62,7 +62,16 @@ impl<P: Ports> Sesame<P> {
         settings: Settings,
         secrets: SecretBox,
     ) -> Self {
-        Self { records, queue, mailer, dkim, clock, ids, settings, secrets }
+        Self {
+            records,
+            queue,
+            mailer,
+            dkim,
+            clock,
+            ids,
+            settings,
+            secrets,
+        }
     }
 
     fn seal(&self, purpose: &str, plaintext: &[u8]) -> Vec<u8> {

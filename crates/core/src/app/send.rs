@@ -11,7 +11,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::Sesame;
-use super::content::{check_attachments, check_headers, check_message_id, check_subject, decode_body};
+use super::content::{
+    check_attachments, check_headers, check_message_id, check_subject, decode_body,
+};
 use super::templates::render;
 use crate::error::{ErrorCode, SesError};
 use crate::model::{Attachment, Delivery, DeliveryJob, Message, deliver_status, send_status};
@@ -79,7 +81,10 @@ pub struct SendCommand {
 }
 
 fn illegal_address(field: &str) -> SesError {
-    SesError::new(ErrorCode::InvalidParameterValueIllegalEmailAddress, format!("{field} contains an invalid email address."))
+    SesError::new(
+        ErrorCode::InvalidParameterValueIllegalEmailAddress,
+        format!("{field} contains an invalid email address."),
+    )
 }
 
 fn parse_list(raw: &[String], field: &str, max: usize) -> Result<Vec<EmailAddress>, SesError> {
@@ -89,7 +94,9 @@ fn parse_list(raw: &[String], field: &str, max: usize) -> Result<Vec<EmailAddres
             format!("{field} may list at most {max} addresses."),
         ));
     }
-    raw.iter().map(|a| EmailAddress::parse(a).map_err(|_| illegal_address(field))).collect()
+    raw.iter()
+        .map(|a| EmailAddress::parse(a).map_err(|_| illegal_address(field)))
+        .collect()
 }
 
 /// The recipients and headers of a send, parsed.
@@ -104,13 +111,20 @@ struct Addressing {
 
 fn parse_addressing(cmd: &SendCommand) -> Result<Addressing, SesError> {
     if cmd.from.is_empty() {
-        return Err(SesError::new(ErrorCode::InvalidParameterValueEmailAddressIsNULL, "FromEmailAddress is empty."));
+        return Err(SesError::new(
+            ErrorCode::InvalidParameterValueEmailAddressIsNULL,
+            "FromEmailAddress is empty.",
+        ));
     }
     let from = Mailbox::parse(&cmd.from).map_err(|e| match e {
-        crate::types::AddressError::IllegalName => {
-            SesError::new(ErrorCode::InvalidParameterValueIllegalSenderName, "The sender's display name is invalid.")
-        }
-        _ => SesError::new(ErrorCode::FailedOperationIncorrectSender, "FromEmailAddress must be `addr` or `Alias <addr>`."),
+        crate::types::AddressError::IllegalName => SesError::new(
+            ErrorCode::InvalidParameterValueIllegalSenderName,
+            "The sender's display name is invalid.",
+        ),
+        _ => SesError::new(
+            ErrorCode::FailedOperationIncorrectSender,
+            "FromEmailAddress must be `addr` or `Alias <addr>`.",
+        ),
     })?;
     let to = parse_list(&cmd.destination, "Destination", MAX_TO)?;
     let cc = parse_list(&cmd.cc, "Cc", MAX_CC)?;
@@ -122,7 +136,10 @@ fn parse_addressing(cmd: &SendCommand) -> Result<Addressing, SesError> {
         ));
     }
     if bcc.iter().any(|b| to.contains(b)) {
-        return Err(SesError::new(ErrorCode::InvalidParameterValue, "Bcc must not repeat an address of Destination."));
+        return Err(SesError::new(
+            ErrorCode::InvalidParameterValue,
+            "Bcc must not repeat an address of Destination.",
+        ));
     }
     let reply_to = match cmd.reply_to.as_deref().filter(|r| !r.is_empty()) {
         Some(r) => Some(EmailAddress::parse(r).map_err(|_| illegal_address("ReplyToAddresses"))?),
@@ -131,7 +148,10 @@ fn parse_addressing(cmd: &SendCommand) -> Result<Addressing, SesError> {
     let header_from = match cmd.header_from.as_deref().filter(|h| !h.is_empty()) {
         Some(h) => {
             let mailbox = Mailbox::parse(h).map_err(|_| {
-                SesError::new(ErrorCode::FailedOperationIncorrectSender, "HeaderFrom must be `addr` or `Alias <addr>`.")
+                SesError::new(
+                    ErrorCode::FailedOperationIncorrectSender,
+                    "HeaderFrom must be `addr` or `Alias <addr>`.",
+                )
             })?;
             if mailbox.address.domain() != from.address.domain() {
                 return Err(SesError::new(
@@ -143,17 +163,33 @@ fn parse_addressing(cmd: &SendCommand) -> Result<Addressing, SesError> {
         }
         None => None,
     };
-    Ok(Addressing { from, header_from, reply_to, to, cc, bcc })
+    Ok(Addressing {
+        from,
+        header_from,
+        reply_to,
+        to,
+        cc,
+        bcc,
+    })
 }
 
 fn check_small_options(cmd: &SendCommand) -> Result<(String, u64), SesError> {
     let unsubscribe = cmd.unsubscribe.clone().unwrap_or_else(|| "0".into());
-    if !unsubscribe.parse::<u8>().is_ok_and(|n| n <= 12 && n.to_string() == unsubscribe) {
-        return Err(SesError::new(ErrorCode::InvalidParameterValue, "Unsubscribe must be a string \"0\" to \"12\"."));
+    if !unsubscribe
+        .parse::<u8>()
+        .is_ok_and(|n| n <= 12 && n.to_string() == unsubscribe)
+    {
+        return Err(SesError::new(
+            ErrorCode::InvalidParameterValue,
+            "Unsubscribe must be a string \"0\" to \"12\".",
+        ));
     }
     let trigger_type = cmd.trigger_type.unwrap_or(0);
     if trigger_type > 1 {
-        return Err(SesError::new(ErrorCode::InvalidParameterValue, "TriggerType must be 0 or 1."));
+        return Err(SesError::new(
+            ErrorCode::InvalidParameterValue,
+            "TriggerType must be 0 or 1.",
+        ));
     }
     Ok((unsubscribe, trigger_type))
 }
@@ -169,7 +205,11 @@ struct Body {
 impl<P: Ports> Sesame<P> {
     /// Accepts a message for delivery and returns its id.
     #[tracing::instrument(skip(self, cmd), fields(account = %account), err)]
-    pub async fn send_email(&self, account: &AccountId, cmd: SendCommand) -> Result<MessageId, SesError> {
+    pub async fn send_email(
+        &self,
+        account: &AccountId,
+        cmd: SendCommand,
+    ) -> Result<MessageId, SesError> {
         let addressing = parse_addressing(&cmd)?;
         check_subject(&cmd.subject)?;
         let (unsubscribe, trigger_type) = check_small_options(&cmd)?;
@@ -226,11 +266,21 @@ impl<P: Ports> Sesame<P> {
 
     /// Enqueues one job per recipient. Failure is logged, not returned: the records are the
     /// source of truth and the stale sweep enqueues again what did not make it.
-    pub(crate) async fn enqueue_deliveries(&self, account: &AccountId, id: &MessageId, recipients: &[EmailAddress]) {
+    pub(crate) async fn enqueue_deliveries(
+        &self,
+        account: &AccountId,
+        id: &MessageId,
+        recipients: &[EmailAddress],
+    ) {
         let bodies: Vec<String> = recipients
             .iter()
             .map(|r| {
-                let job = DeliveryJob { v: 1, account: account.clone(), message_id: id.clone(), recipient: r.clone() };
+                let job = DeliveryJob {
+                    v: 1,
+                    account: account.clone(),
+                    message_id: id.clone(),
+                    recipient: r.clone(),
+                };
                 serde_json::to_string(&job).expect("a DeliveryJob always serializes")
             })
             .collect();
@@ -241,23 +291,38 @@ impl<P: Ports> Sesame<P> {
 
     fn new_message_id(&self, now: chrono::DateTime<chrono::Utc>) -> MessageId {
         let random = hex::encode(self.ids.random_bytes(16));
-        MessageId::parse(&format!("sesame-{}-{random}", now.format("%Y%m%d%H%M%S"))).expect("generated ids are valid")
+        MessageId::parse(&format!("sesame-{}-{random}", now.format("%Y%m%d%H%M%S")))
+            .expect("generated ids are valid")
     }
 
     async fn body(&self, account: &AccountId, cmd: &SendCommand) -> Result<Body, SesError> {
         match &cmd.content {
-            None => Err(SesError::new(ErrorCode::FailedOperationMissingEmailContent, "Template or Simple content is required.")),
+            None => Err(SesError::new(
+                ErrorCode::FailedOperationMissingEmailContent,
+                "Template or Simple content is required.",
+            )),
             Some(Content::Simple { html, text }) => {
                 let html = decode_body(html.as_deref())?;
                 let text = decode_body(text.as_deref())?;
                 if html.is_none() && text.is_none() {
-                    return Err(SesError::new(ErrorCode::FailedOperationMissingEmailContent, "Simple needs Html or Text."));
+                    return Err(SesError::new(
+                        ErrorCode::FailedOperationMissingEmailContent,
+                        "Simple needs Html or Text.",
+                    ));
                 }
-                Ok(Body { subject: cmd.subject.clone(), html, text, template_id: None })
+                Ok(Body {
+                    subject: cmd.subject.clone(),
+                    html,
+                    text,
+                    template_id: None,
+                })
             }
             Some(Content::Template(t)) => {
                 let data: serde_json::Value = serde_json::from_str(&t.data).map_err(|_| {
-                    SesError::new(ErrorCode::FailedOperationWrongContentJson, "TemplateData is not valid JSON.")
+                    SesError::new(
+                        ErrorCode::FailedOperationWrongContentJson,
+                        "TemplateData is not valid JSON.",
+                    )
                 })?;
                 let serde_json::Value::Object(data) = data else {
                     return Err(SesError::new(
@@ -265,11 +330,21 @@ impl<P: Ports> Sesame<P> {
                         "TemplateData must be a JSON object of variables.",
                     ));
                 };
-                let template = self.records.get_template(account, TemplateId(t.id)).await?.ok_or_else(|| {
-                    SesError::new(ErrorCode::FailedOperationInvalidTemplateID, "The template does not exist.")
-                })?;
+                let template = self
+                    .records
+                    .get_template(account, TemplateId(t.id))
+                    .await?
+                    .ok_or_else(|| {
+                        SesError::new(
+                            ErrorCode::FailedOperationInvalidTemplateID,
+                            "The template does not exist.",
+                        )
+                    })?;
                 if template.status != 0 {
-                    return Err(SesError::new(ErrorCode::OperationDeniedTemplateStatusError, "The template is not approved."));
+                    return Err(SesError::new(
+                        ErrorCode::OperationDeniedTemplateStatusError,
+                        "The template is not approved.",
+                    ));
                 }
                 let subject = render(&cmd.subject, &data, false);
                 check_subject(&subject)?;
@@ -284,16 +359,28 @@ impl<P: Ports> Sesame<P> {
     }
 
     async fn check_sender(&self, account: &AccountId, from: &Mailbox) -> Result<(), SesError> {
-        if self.records.get_sender(account, &from.address).await?.is_none() {
+        if self
+            .records
+            .get_sender(account, &from.address)
+            .await?
+            .is_none()
+        {
             return Err(SesError::new(
                 ErrorCode::InvalidParameterValueNoSuchSender,
                 "FromEmailAddress is not a sender address of this account.",
             ));
         }
         let domain = Domain::parse(from.address.domain()).map_err(|_| SesError::internal())?;
-        let verified = self.records.get_identity(account, &domain).await?.is_some_and(|i| i.verified);
+        let verified = self
+            .records
+            .get_identity(account, &domain)
+            .await?
+            .is_some_and(|i| i.verified);
         if !verified {
-            return Err(SesError::new(ErrorCode::OperationDeniedDomainNotVerified, "The sender's domain is not verified."));
+            return Err(SesError::new(
+                ErrorCode::OperationDeniedDomainNotVerified,
+                "The sender's domain is not verified.",
+            ));
         }
         Ok(())
     }

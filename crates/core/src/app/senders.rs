@@ -8,18 +8,29 @@ use crate::types::{AccountId, DisplayName, Domain, EmailAddress};
 
 fn parse_address(raw: &str) -> Result<EmailAddress, SesError> {
     EmailAddress::parse(raw).map_err(|_| {
-        SesError::new(ErrorCode::InvalidParameterValueIllegalEmailAddress, "EmailAddress is not a valid email address.")
+        SesError::new(
+            ErrorCode::InvalidParameterValueIllegalEmailAddress,
+            "EmailAddress is not a valid email address.",
+        )
     })
 }
 
 impl<P: Ports> Sesame<P> {
     /// Creates a sender address under one of the account's domains.
     #[tracing::instrument(skip(self, address, name), fields(account = %account), err)]
-    pub async fn create_sender(&self, account: &AccountId, address: &str, name: Option<&str>) -> Result<(), SesError> {
+    pub async fn create_sender(
+        &self,
+        account: &AccountId,
+        address: &str,
+        name: Option<&str>,
+    ) -> Result<(), SesError> {
         let address = parse_address(address)?;
         let name = match name.filter(|n| !n.is_empty()) {
             Some(n) => Some(DisplayName::parse(n).map_err(|_| {
-                SesError::new(ErrorCode::InvalidParameterValueIllegalSenderName, "EmailSenderName is not a valid display name.")
+                SesError::new(
+                    ErrorCode::InvalidParameterValueIllegalSenderName,
+                    "EmailSenderName is not a valid display name.",
+                )
             })?),
             None => None,
         };
@@ -31,9 +42,17 @@ impl<P: Ports> Sesame<P> {
             ));
         }
         if self.records.list_senders(account).await?.len() >= self.settings.max_senders {
-            return Err(SesError::new(ErrorCode::OperationDeniedExceedSenderLimit, "The sender address limit is reached."));
+            return Err(SesError::new(
+                ErrorCode::OperationDeniedExceedSenderLimit,
+                "The sender address limit is reached.",
+            ));
         }
-        let sender = Sender { account: account.clone(), address, name, created_at: self.now() };
+        let sender = Sender {
+            account: account.clone(),
+            address,
+            name,
+            created_at: self.now(),
+        };
         match self.records.create_sender(&sender).await? {
             Created::Yes => Ok(()),
             Created::AlreadyExists | Created::OwnedByOther => Err(SesError::new(
@@ -55,7 +74,10 @@ impl<P: Ports> Sesame<P> {
         if self.records.delete_sender(account, &address).await? {
             Ok(())
         } else {
-            Err(SesError::new(ErrorCode::InvalidParameterValueNoSuchSender, "The sender address does not exist."))
+            Err(SesError::new(
+                ErrorCode::InvalidParameterValueNoSuchSender,
+                "The sender address does not exist.",
+            ))
         }
     }
 }

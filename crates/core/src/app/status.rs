@@ -29,10 +29,18 @@ pub struct StatusQuery {
 
 impl<P: Ports> Sesame<P> {
     /// Status rows for one day.
-    pub async fn send_status(&self, account: &AccountId, q: StatusQuery) -> Result<Vec<Delivery>, SesError> {
+    pub async fn send_status(
+        &self,
+        account: &AccountId,
+        q: StatusQuery,
+    ) -> Result<Vec<Delivery>, SesError> {
         let limit = page_limit(q.limit)?;
-        let date = NaiveDate::parse_from_str(&q.request_date, "%Y-%m-%d")
-            .map_err(|_| SesError::new(ErrorCode::InvalidParameterValueWrongDate, "RequestDate must be YYYY-MM-DD."))?;
+        let date = NaiveDate::parse_from_str(&q.request_date, "%Y-%m-%d").map_err(|_| {
+            SesError::new(
+                ErrorCode::InvalidParameterValueWrongDate,
+                "RequestDate must be YYYY-MM-DD.",
+            )
+        })?;
         let tz = self.settings.timezone;
         let today = self.now().with_timezone(&tz).date_naive();
         if date > today || (today - date).num_days() > LOOKBACK_DAYS {
@@ -44,7 +52,12 @@ impl<P: Ports> Sesame<P> {
         let start = tz
             .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
             .earliest()
-            .ok_or_else(|| SesError::new(ErrorCode::InvalidParameterValueWrongDate, "RequestDate does not exist here."))?
+            .ok_or_else(|| {
+                SesError::new(
+                    ErrorCode::InvalidParameterValueWrongDate,
+                    "RequestDate does not exist here.",
+                )
+            })?
             .with_timezone(&Utc);
         let message_id = match q.message_id.as_deref().filter(|m| !m.is_empty()) {
             Some(m) => Some(MessageId::parse(m).map_err(|_| {
@@ -54,7 +67,10 @@ impl<P: Ports> Sesame<P> {
         };
         let recipient = match q.to.as_deref().filter(|t| !t.is_empty()) {
             Some(t) => Some(EmailAddress::parse(t).map_err(|_| {
-                SesError::new(ErrorCode::InvalidParameterValueIllegalEmailAddress, "ToEmailAddress is invalid.")
+                SesError::new(
+                    ErrorCode::InvalidParameterValueIllegalEmailAddress,
+                    "ToEmailAddress is invalid.",
+                )
             })?),
             None => None,
         };

@@ -25,7 +25,10 @@ pub struct TemplateInput {
 impl TemplateInput {
     fn check(&self) -> Result<(), SesError> {
         if self.name.trim().is_empty() {
-            return Err(SesError::new(ErrorCode::InvalidParameterValueTemplateNameIsNULL, "TemplateName is empty."));
+            return Err(SesError::new(
+                ErrorCode::InvalidParameterValueTemplateNameIsNULL,
+                "TemplateName is empty.",
+            ));
         }
         if self.name.chars().count() > 100 || self.name.chars().any(char::is_control) {
             return Err(SesError::new(
@@ -42,24 +45,37 @@ impl TemplateInput {
             ));
         }
         if html.len() + text.len() > MAX_TEMPLATE_BYTES {
-            return Err(SesError::new(ErrorCode::FailedOperationTemplateContentToolarge, "Template content exceeds 1 MB."));
+            return Err(SesError::new(
+                ErrorCode::FailedOperationTemplateContentToolarge,
+                "Template content exceeds 1 MB.",
+            ));
         }
         Ok(())
     }
 }
 
 fn not_exist() -> SesError {
-    SesError::new(ErrorCode::InvalidParameterValueTemplateNotExist, "The template does not exist.")
+    SesError::new(
+        ErrorCode::InvalidParameterValueTemplateNotExist,
+        "The template does not exist.",
+    )
 }
 
 impl<P: Ports> Sesame<P> {
     /// Creates an approved template and returns its id.
     #[tracing::instrument(skip(self, input), fields(account = %account), err)]
-    pub async fn create_template(&self, account: &AccountId, input: TemplateInput) -> Result<TemplateId, SesError> {
+    pub async fn create_template(
+        &self,
+        account: &AccountId,
+        input: TemplateInput,
+    ) -> Result<TemplateId, SesError> {
         input.check()?;
         let (_, total) = self.records.list_templates(account, 0, 0).await?;
         if total >= self.settings.max_templates {
-            return Err(SesError::new(ErrorCode::FailedOperationExceedTemplateLimit, "The template limit is reached."));
+            return Err(SesError::new(
+                ErrorCode::FailedOperationExceedTemplateLimit,
+                "The template limit is reached.",
+            ));
         }
         let id = TemplateId(self.records.next_sequence("template").await?);
         let template = Template {
@@ -77,9 +93,18 @@ impl<P: Ports> Sesame<P> {
 
     /// Replaces a template's name and content.
     #[tracing::instrument(skip(self, input), fields(account = %account), err)]
-    pub async fn update_template(&self, account: &AccountId, id: TemplateId, input: TemplateInput) -> Result<(), SesError> {
+    pub async fn update_template(
+        &self,
+        account: &AccountId,
+        id: TemplateId,
+        input: TemplateInput,
+    ) -> Result<(), SesError> {
         input.check()?;
-        let existing = self.records.get_template(account, id).await?.ok_or_else(not_exist)?;
+        let existing = self
+            .records
+            .get_template(account, id)
+            .await?
+            .ok_or_else(not_exist)?;
         let updated = Template {
             name: input.name,
             html: input.html.filter(|h| !h.is_empty()),
@@ -87,31 +112,59 @@ impl<P: Ports> Sesame<P> {
             status: 0,
             ..existing
         };
-        if self.records.update_template(&updated).await? { Ok(()) } else { Err(not_exist()) }
+        if self.records.update_template(&updated).await? {
+            Ok(())
+        } else {
+            Err(not_exist())
+        }
     }
 
     /// One template.
-    pub async fn get_template(&self, account: &AccountId, id: TemplateId) -> Result<Template, SesError> {
-        self.records.get_template(account, id).await?.ok_or_else(not_exist)
+    pub async fn get_template(
+        &self,
+        account: &AccountId,
+        id: TemplateId,
+    ) -> Result<Template, SesError> {
+        self.records
+            .get_template(account, id)
+            .await?
+            .ok_or_else(not_exist)
     }
 
     /// A page of templates and the total count.
-    pub async fn list_templates(&self, account: &AccountId, offset: u64, limit: u64) -> Result<(Vec<Template>, u64), SesError> {
+    pub async fn list_templates(
+        &self,
+        account: &AccountId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Template>, u64), SesError> {
         let limit = page_limit(limit)?;
         Ok(self.records.list_templates(account, offset, limit).await?)
     }
 
     /// Deletes a template.
     #[tracing::instrument(skip(self), fields(account = %account), err)]
-    pub async fn delete_template(&self, account: &AccountId, id: TemplateId) -> Result<(), SesError> {
-        if self.records.delete_template(account, id).await? { Ok(()) } else { Err(not_exist()) }
+    pub async fn delete_template(
+        &self,
+        account: &AccountId,
+        id: TemplateId,
+    ) -> Result<(), SesError> {
+        if self.records.delete_template(account, id).await? {
+            Ok(())
+        } else {
+            Err(not_exist())
+        }
     }
 }
 
 /// Fills `{{name}}` placeholders (whitespace inside the braces allowed) from `data`.
 /// Unknown placeholders become empty. With `escape_html`, values are HTML-escaped so that
 /// template data can never inject markup.
-pub fn render(template: &str, data: &serde_json::Map<String, serde_json::Value>, escape_html: bool) -> String {
+pub fn render(
+    template: &str,
+    data: &serde_json::Map<String, serde_json::Value>,
+    escape_html: bool,
+) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
@@ -127,7 +180,11 @@ pub fn render(template: &str, data: &serde_json::Map<String, serde_json::Value>,
             Some(serde_json::Value::Null) | None => String::new(),
             Some(other) => other.to_string(),
         };
-        if escape_html { push_escaped(&mut out, &value) } else { out.push_str(&value) }
+        if escape_html {
+            push_escaped(&mut out, &value)
+        } else {
+            out.push_str(&value)
+        }
         rest = &after[end + 2..];
     }
     out.push_str(rest);
@@ -155,8 +212,14 @@ mod tests {
     fn placeholders_are_filled_and_html_escaped() {
         let data = serde_json::json!({"name": "<b>Ann</b>", "code": 42});
         let data = data.as_object().unwrap();
-        assert_eq!(render("Hi {{name}}, {{ code }}!{{missing}}", data, false), "Hi <b>Ann</b>, 42!");
-        assert_eq!(render("<p>{{name}}</p>", data, true), "<p>&lt;b&gt;Ann&lt;/b&gt;</p>");
+        assert_eq!(
+            render("Hi {{name}}, {{ code }}!{{missing}}", data, false),
+            "Hi <b>Ann</b>, 42!"
+        );
+        assert_eq!(
+            render("<p>{{name}}</p>", data, true),
+            "<p>&lt;b&gt;Ann&lt;/b&gt;</p>"
+        );
         assert_eq!(render("open {{name", data, false), "open {{name");
     }
 }

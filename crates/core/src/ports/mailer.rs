@@ -18,7 +18,11 @@ pub struct SmtpReply {
 
 impl std::fmt::Display for SmtpReply {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.code == 0 { f.write_str(&self.text) } else { write!(f, "{} {}", self.code, self.text) }
+        if self.code == 0 {
+            f.write_str(&self.text)
+        } else {
+            write!(f, "{} {}", self.code, self.text)
+        }
     }
 }
 
@@ -59,7 +63,11 @@ pub struct Envelope {
 /// Sends complete, signed messages to a relay.
 pub trait Mailer: Send + Sync + 'static {
     /// Sends `raw` (CRLF line endings, already signed). Ok carries the relay's 2xx reply.
-    fn send(&self, envelope: &Envelope, raw: &[u8]) -> impl Future<Output = Result<SmtpReply, MailError>> + Send;
+    fn send(
+        &self,
+        envelope: &Envelope,
+        raw: &[u8],
+    ) -> impl Future<Output = Result<SmtpReply, MailError>> + Send;
 }
 
 /// A generated DKIM key pair.

@@ -6,7 +6,10 @@ mod queue;
 mod records;
 
 pub use clock::{Clock, Ids, SystemClock};
-pub use mailer::{ComposeError, ComposeInput, Dkim, Envelope, GeneratedKey, MailError, Mailer, SigningKey, SmtpReply};
+pub use mailer::{
+    ComposeError, ComposeInput, Dkim, Envelope, GeneratedKey, MailError, Mailer, SigningKey,
+    SmtpReply,
+};
 pub use queue::{JobQueue, Leased};
 pub use records::{Claim, Created, DeliveryQuery, Outcome, Records};
 

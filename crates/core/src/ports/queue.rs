@@ -21,11 +21,24 @@ pub struct Leased {
 pub trait JobQueue: Send + Sync + 'static {
     /// Enqueues bodies, each visible after `delay`. All or nothing is not promised across
     /// bodies; an error means some may have been enqueued (consumers are idempotent).
-    fn enqueue(&self, bodies: &[String], delay: Duration) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn enqueue(
+        &self,
+        bodies: &[String],
+        delay: Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Takes up to `max` visible jobs, leasing each for `lease`. May wait up to `wait` for work.
-    fn receive(&self, max: usize, lease: Duration, wait: Duration) -> impl Future<Output = Result<Vec<Leased>, StoreError>> + Send;
+    fn receive(
+        &self,
+        max: usize,
+        lease: Duration,
+        wait: Duration,
+    ) -> impl Future<Output = Result<Vec<Leased>, StoreError>> + Send;
     /// Removes a finished job. Acking an already-removed job is not an error.
     fn ack(&self, receipt: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Makes a leased job visible again after `delay` (retry with backoff).
-    fn retry_later(&self, receipt: &str, delay: Duration) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn retry_later(
+        &self,
+        receipt: &str,
+        delay: Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -77,7 +77,9 @@ fn valid_local_part(local: &str) -> bool {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local.bytes().all(|b| b.is_ascii_alphanumeric() || SPECIALS.as_bytes().contains(&b))
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || SPECIALS.as_bytes().contains(&b))
 }
 
 impl TryFrom<String> for EmailAddress {
@@ -117,9 +119,14 @@ impl Domain {
             && labels.len() >= 2
             && labels.iter().all(|l| valid_label(l))
             && labels.last().is_some_and(|tld| {
-                tld.starts_with("xn--") || (tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+                tld.starts_with("xn--")
+                    || (tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
             });
-        if ok { Ok(Self(lower)) } else { Err(AddressError::Malformed) }
+        if ok {
+            Ok(Self(lower))
+        } else {
+            Err(AddressError::Malformed)
+        }
     }
 
     /// The domain as text.
@@ -133,7 +140,9 @@ fn valid_label(label: &str) -> bool {
         && label.len() <= 63
         && !label.starts_with('-')
         && !label.ends_with('-')
-        && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 impl TryFrom<String> for Domain {
@@ -166,8 +175,14 @@ impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, AddressError> {
         let ok = !raw.trim().is_empty()
             && raw.chars().count() <= 128
-            && raw.chars().all(|c| !c.is_control() && !matches!(c, ':' | '<' | '>' | '"' | '\\'));
-        if ok { Ok(Self(raw.to_owned())) } else { Err(AddressError::IllegalName) }
+            && raw
+                .chars()
+                .all(|c| !c.is_control() && !matches!(c, ':' | '<' | '>' | '"' | '\\'));
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(AddressError::IllegalName)
+        }
     }
 
     /// The name as text.
@@ -209,9 +224,15 @@ impl Mailbox {
                     return Err(AddressError::Malformed);
                 }
                 let name = DisplayName::parse(name)?;
-                Ok(Self { name: Some(name), address: EmailAddress::parse(addr)? })
+                Ok(Self {
+                    name: Some(name),
+                    address: EmailAddress::parse(addr)?,
+                })
             }
-            None => Ok(Self { name: None, address: EmailAddress::parse(raw)? }),
+            None => Ok(Self {
+                name: None,
+                address: EmailAddress::parse(raw)?,
+            }),
         }
     }
 }
@@ -231,15 +252,40 @@ mod tests {
 
     #[test]
     fn addresses_accepted_and_rejected() {
-        let good = ["a@b.co", "first.last+tag@Mail.Example.COM", "x_y-z@sub.example.org", "o'neil@example.ie"];
+        let good = [
+            "a@b.co",
+            "first.last+tag@Mail.Example.COM",
+            "x_y-z@sub.example.org",
+            "o'neil@example.ie",
+        ];
         for raw in good {
             assert!(EmailAddress::parse(raw).is_ok(), "{raw}");
         }
-        assert_eq!(EmailAddress::parse("A@Example.COM").unwrap().as_str(), "A@example.com");
+        assert_eq!(
+            EmailAddress::parse("A@Example.COM").unwrap().as_str(),
+            "A@example.com"
+        );
         let bad = [
-            "", "plain", "@example.com", "a@", "a@b", "a@@b.com", ".a@b.com", "a.@b.com", "a..b@c.com",
-            "a b@c.com", " a@b.com", "a@b.com ", "a@b.com\r\nBcc: x@y.com", "用户@例子.广告", "a@bücher.de",
-            "a@-b.com", "a@b-.com", "a@b.c0m", "\"q\"@b.com", "a@b..com",
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a@@b.com",
+            ".a@b.com",
+            "a.@b.com",
+            "a..b@c.com",
+            "a b@c.com",
+            " a@b.com",
+            "a@b.com ",
+            "a@b.com\r\nBcc: x@y.com",
+            "用户@例子.广告",
+            "a@bücher.de",
+            "a@-b.com",
+            "a@b-.com",
+            "a@b.c0m",
+            "\"q\"@b.com",
+            "a@b..com",
         ];
         for raw in bad {
             assert!(EmailAddress::parse(raw).is_err(), "{raw:?}");

@@ -19,8 +19,14 @@ impl AccountId {
     pub fn parse(raw: &str) -> Result<Self, IdError> {
         let ok = !raw.is_empty()
             && raw.len() <= 64
-            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-        if ok { Ok(Self(raw.to_owned())) } else { Err(IdError) }
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(IdError)
+        }
     }
 
     /// The name as text.
@@ -56,8 +62,14 @@ pub struct SecretId(String);
 impl SecretId {
     /// Parses a SecretId.
     pub fn parse(raw: &str) -> Result<Self, IdError> {
-        let ok = raw.len() == 36 && raw.starts_with("AKID") && raw.bytes().all(|b| b.is_ascii_alphanumeric());
-        if ok { Ok(Self(raw.to_owned())) } else { Err(IdError) }
+        let ok = raw.len() == 36
+            && raw.starts_with("AKID")
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric());
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(IdError)
+        }
     }
 
     /// The id as text.
@@ -95,7 +107,11 @@ impl MessageId {
     /// Parses a message id given by a client.
     pub fn parse(raw: &str) -> Result<Self, IdError> {
         let ok = !raw.is_empty() && raw.len() <= 128 && raw.bytes().all(|b| b.is_ascii_graphic());
-        if ok { Ok(Self(raw.to_owned())) } else { Err(IdError) }
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(IdError)
+        }
     }
 
     /// The id as text.

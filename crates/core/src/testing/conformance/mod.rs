@@ -1,0 +1,114 @@
+//! The conformance suite: the documented semantics of [`Records`](crate::ports::Records) and
+//! [`JobQueue`](crate::ports::JobQueue) as executable checks, run against every adapter so
+//! that the in-memory, SQLite and AWS backends cannot drift apart.
+//!
+//! Each check is a `pub async fn name<P: Port>(port: &P)` that panics on a violation and
+//! expects a fresh, empty port (some methods, like `list_keys` and `stale_deliveries`, see the
+//! whole installation). An adapter crate gets one named test per check with a macro:
+//!
+//! ```ignore
+//! // The port itself:
+//! sesame_core::records_conformance!(InMemoryRecords::default());
+//! // Or a fixture that must outlive the test (a temp dir), and the port inside it:
+//! sesame_core::queue_conformance!(let fixture = sqlite_fixture(); fixture.queue);
+//! ```
+//!
+//! The expansion uses `#[tokio::test(flavor = "multi_thread")]`, so the calling crate needs
+//! `tokio` (with `macros` and `rt-multi-thread`) among its dev-dependencies. Times passed to
+//! records carry whole milliseconds: that is the precision every backend promises.
+
+mod fixtures;
+pub mod queue;
+pub mod records;
+
+pub use fixtures::join_all;
+
+/// Expands to one `#[tokio::test]` per records check, calling it with the port built by the
+/// argument (see the [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! records_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(records, $fixture, $make, $port;
+            ensure_account_is_idempotent,
+            keys_round_trip_and_list_oldest_first,
+            revoking_a_key_is_idempotent_and_unknown_keys_report_false,
+            sequences_count_from_one_per_name,
+            sequences_never_repeat_under_concurrent_callers,
+            templates_round_trip_within_their_account,
+            other_accounts_cannot_see_change_or_delete_a_template,
+            update_template_replaces_name_and_content,
+            list_templates_pages_newest_first_with_total,
+            create_identity_reports_already_exists_and_owned_by_other,
+            other_accounts_cannot_see_change_or_delete_an_identity,
+            update_identity_replaces_the_record,
+            list_identities_is_oldest_first_and_deleted_domains_are_gone,
+            create_sender_is_unique_per_account,
+            other_accounts_cannot_see_or_delete_a_sender,
+            list_senders_is_oldest_first_and_deleted_senders_are_gone,
+            inserted_message_and_deliveries_are_visible_to_their_account_only,
+            failed_insert_message_writes_nothing,
+            insert_message_is_never_seen_half_written,
+            list_deliveries_filters_by_window_message_and_recipient,
+            list_deliveries_pages_oldest_request_first,
+            claim_counts_an_attempt_and_holds_until_expiry,
+            claim_of_a_final_delivery_is_already_final,
+            claim_of_an_unknown_or_foreign_delivery_is_missing,
+            concurrent_claimers_have_exactly_one_winner,
+            record_outcome_sets_status_and_releases_the_claim,
+            record_outcome_of_another_account_changes_nothing,
+            record_outcome_never_overwrites_a_final_status,
+            record_outcome_with_retry_at_holds_the_delivery_until_then,
+            stale_deliveries_are_pending_and_unheld_before_the_cutoff,
+        );
+    };
+    ($make:expr) => {
+        $crate::records_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per job-queue check, calling it with the queue built by
+/// the argument (see the [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! queue_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(queue, $fixture, $make, $port;
+            received_job_is_gone_after_ack,
+            acking_twice_is_not_an_error,
+            receive_takes_at_most_max_jobs,
+            bodies_round_trip_exactly,
+            unacked_job_reappears_after_its_lease_with_a_higher_receive_count,
+            retry_later_hides_the_job_for_the_delay,
+            retry_later_without_delay_makes_the_job_visible_at_once,
+            delayed_enqueue_is_invisible_until_the_delay_passes,
+            receive_on_an_empty_queue_returns_within_the_wait,
+            receive_returns_early_when_work_arrives,
+            concurrent_receivers_never_share_a_leased_job,
+        );
+    };
+    ($make:expr) => {
+        $crate::queue_conformance!(let port = $make; port);
+    };
+}
+
+/// Implementation detail of the conformance macros.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_tests {
+    ($suite:ident, $fixture:ident, $make:expr, $port:expr; $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let $fixture = $make;
+                $crate::testing::conformance::$suite::$case(&$port).await;
+            }
+        )+
+    };
+}
+
+#[cfg(test)]
+mod in_memory {
+    use crate::testing::{InMemoryJobQueue, InMemoryRecords};
+
+    crate::records_conformance!(InMemoryRecords::default());
+    crate::queue_conformance!(InMemoryJobQueue::default());
+}

@@ -1,0 +1,41 @@
+//! In-memory fakes of every port, for unit tests of core and of the crates above it, and the
+//! conformance suite that every adapter of a port must pass (see [`conformance`]).
+//!
+//! Compiled for core's own tests and, elsewhere, behind the `testing` feature. Nothing here is
+//! fit for production: state lives in a process-local mutex and is lost on drop.
+
+mod clock;
+pub mod conformance;
+mod dkim;
+mod mailer;
+mod queue;
+mod records;
+
+pub use clock::{FixedClock, SeqIds};
+pub use dkim::PlainDkim;
+pub use mailer::RecordingMailer;
+pub use queue::InMemoryJobQueue;
+pub use records::InMemoryRecords;
+
+use crate::ports::Ports;
+
+/// The fakes wired as one deployment: `Sesame<TestPorts>` runs every use-case in memory.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TestPorts;
+
+impl Ports for TestPorts {
+    type Records = InMemoryRecords;
+    type Queue = InMemoryJobQueue;
+    type Mailer = RecordingMailer;
+    type Dkim = PlainDkim;
+    type Clock = FixedClock;
+    type Ids = SeqIds;
+}
+
+/// Locks a fake's state. A panic in another test thread cannot leave a fake's state half
+/// written (every mutation is a single step under the lock), so a poisoned lock is recovered.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

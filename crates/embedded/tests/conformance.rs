@@ -1,0 +1,31 @@
+//! The port conformance suite against SQLite: a fresh database file per test.
+
+use sesame_embedded::{SqliteJobQueue, SqliteRecords, SqliteStore};
+use tempfile::TempDir;
+
+/// A store in its own temporary directory, removed when the test ends.
+struct Fixture {
+    _dir: TempDir,
+    records: SqliteRecords,
+    queue: SqliteJobQueue,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(dir.path().join("sesame.db")).expect("open store");
+    Fixture {
+        records: store.records(),
+        queue: store.job_queue(),
+        _dir: dir,
+    }
+}
+
+mod records {
+    use super::fixture;
+    sesame_core::records_conformance!(let f = fixture(); f.records);
+}
+
+mod queue {
+    use super::fixture;
+    sesame_core::queue_conformance!(let f = fixture(); f.queue);
+}
