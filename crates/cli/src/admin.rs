@@ -16,10 +16,14 @@ pub async fn keys_create(config: &Config, account: &str) -> Result<()> {
     };
     let app = wiring::build(config)?;
     let key = app.create_key(&account).await?;
-    println!(
-        "{}",
-        json!({ "SecretId": key.secret_id.as_str(), "SecretKey": key.secret_key, "Account": key.account.as_str() })
+    // Written by hand so the fields keep the documented order.
+    let line = format!(
+        "{{\"SecretId\":{},\"SecretKey\":{},\"Account\":{}}}",
+        json!(key.secret_id.as_str()),
+        json!(key.secret_key),
+        json!(key.account.as_str())
     );
+    println!("{line}");
     Ok(())
 }
 
@@ -42,7 +46,9 @@ pub async fn keys_list(config: &Config) -> Result<()> {
 
 /// `sesame keys revoke ID`.
 pub async fn keys_revoke(config: &Config, id: &str) -> Result<()> {
-    let Ok(id) = SecretId::parse(id) else { bail!("not a SecretId: {id}") };
+    let Ok(id) = SecretId::parse(id) else {
+        bail!("not a SecretId: {id}")
+    };
     let app = wiring::build(config)?;
     if !app.revoke_key(&id).await? {
         bail!("no such key: {id}");
@@ -53,9 +59,16 @@ pub async fn keys_revoke(config: &Config, id: &str) -> Result<()> {
 
 /// `sesame identity trust DOMAIN --account NAME`.
 pub async fn identity_trust(config: &Config, domain: &str, account: &str) -> Result<()> {
-    let Ok(account) = AccountId::parse(account) else { bail!("not an account name: {account}") };
+    let Ok(account) = AccountId::parse(account) else {
+        bail!("not an account name: {account}")
+    };
     let app = wiring::build(config)?;
-    app.trust_identity(&account, domain).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
-    println!("{}", json!({ "EmailIdentity": domain, "Account": account.as_str(), "Verified": true }));
+    app.trust_identity(&account, domain)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+    println!(
+        "{}",
+        json!({ "EmailIdentity": domain, "Account": account.as_str(), "Verified": true })
+    );
     Ok(())
 }

@@ -61,16 +61,19 @@ impl Config {
     pub fn load(data_dir: PathBuf, listen: &str) -> Result<Self, String> {
         let mut r = Reader { errors: Vec::new() };
         let listen: SocketAddr = listen.parse().unwrap_or_else(|_| {
-            r.errors.push(format!("listen address {listen:?} is not host:port"));
+            r.errors
+                .push(format!("listen address {listen:?} is not host:port"));
             SocketAddr::from(([127, 0, 0, 1], 8080))
         });
-        let master_key = env("SESAME_MASTER_KEY").and_then(|raw| match STANDARD.decode(raw.trim()) {
-            Ok(k) if k.len() == 32 => Some(k),
-            _ => {
-                r.errors.push("SESAME_MASTER_KEY must be base64 of 32 bytes".into());
-                None
-            }
-        });
+        let master_key =
+            env("SESAME_MASTER_KEY").and_then(|raw| match STANDARD.decode(raw.trim()) {
+                Ok(k) if k.len() == 32 => Some(k),
+                _ => {
+                    r.errors
+                        .push("SESAME_MASTER_KEY must be base64 of 32 bytes".into());
+                    None
+                }
+            });
         let timezone: Tz = r.parse("SESAME_TIMEZONE", chrono_tz::Asia::Shanghai);
         let hostname = env("SESAME_HOSTNAME").unwrap_or_else(|| "localhost".into());
         let defaults = Settings::default();
@@ -97,11 +100,16 @@ impl Config {
             settings,
         };
         if config.settings.max_attempts == 0 {
-            r.errors.push("SESAME_MAX_ATTEMPTS must be at least 1".into());
+            r.errors
+                .push("SESAME_MAX_ATTEMPTS must be at least 1".into());
         }
         if config.workers == 0 {
             r.errors.push("SESAME_WORKERS must be at least 1".into());
         }
-        if r.errors.is_empty() { Ok(config) } else { Err(format!("invalid configuration: {}", r.errors.join("; "))) }
+        if r.errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(format!("invalid configuration: {}", r.errors.join("; ")))
+        }
     }
 }

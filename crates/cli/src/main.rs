@@ -14,10 +14,19 @@ use tracing_subscriber::EnvFilter;
 use config::Config;
 
 #[derive(Parser)]
-#[command(name = "sesame", version, about = "Self-hostable email sending with the Tencent Cloud SES API")]
+#[command(
+    name = "sesame",
+    version,
+    about = "Self-hostable email sending with the Tencent Cloud SES API"
+)]
 struct Cli {
     /// Directory holding the database, outbox and generated master key.
-    #[arg(long, global = true, env = "SESAME_DATA_DIR", default_value = "./sesame-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "SESAME_DATA_DIR",
+        default_value = "./sesame-data"
+    )]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -74,7 +83,9 @@ enum IdentityCommand {
 
 fn init_tracing() {
     let filter = EnvFilter::try_from_env("SESAME_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config::env("SESAME_LOG_FORMAT").as_deref() == Some("json") {
         builder.json().init();
     } else {
@@ -83,9 +94,19 @@ fn init_tracing() {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     init_tracing();
     let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let listen = match &cli.command {
         Command::Serve { listen } => listen.clone(),
         _ => "127.0.0.1:8080".into(),
@@ -93,11 +114,17 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::load(cli.data_dir, &listen).map_err(anyhow::Error::msg)?;
     match cli.command {
         Command::Serve { .. } => serve::run(config).await,
-        Command::Keys { command: KeysCommand::Create { account } } => admin::keys_create(&config, &account).await,
-        Command::Keys { command: KeysCommand::List } => admin::keys_list(&config).await,
-        Command::Keys { command: KeysCommand::Revoke { id } } => admin::keys_revoke(&config, &id).await,
-        Command::Identity { command: IdentityCommand::Trust { domain, account } } => {
-            admin::identity_trust(&config, &domain, &account).await
-        }
+        Command::Keys {
+            command: KeysCommand::Create { account },
+        } => admin::keys_create(&config, &account).await,
+        Command::Keys {
+            command: KeysCommand::List,
+        } => admin::keys_list(&config).await,
+        Command::Keys {
+            command: KeysCommand::Revoke { id },
+        } => admin::keys_revoke(&config, &id).await,
+        Command::Identity {
+            command: IdentityCommand::Trust { domain, account },
+        } => admin::identity_trust(&config, &domain, &account).await,
     }
 }

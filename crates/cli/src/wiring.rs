@@ -14,7 +14,7 @@ use rand::RngCore;
 use sesame_core::Sesame;
 use sesame_core::ports::{Ids, Ports, SystemClock};
 use sesame_core::secrets::SecretBox;
-use sesame_embedded::{Durability, SqliteJobQueue, SqliteRecords, SqliteStore};
+use sesame_embedded::{Durability, SqliteJobQueue, SqliteRecords, SqliteStore, StoreOptions};
 use sesame_mail::{AnyMailer, MailAuthDkim, OutboxMailer, SmtpMailer, SmtpOptions};
 
 use crate::config::Config;
@@ -56,8 +56,11 @@ fn master_key(config: &Config) -> Result<SecretBox> {
         None => {
             let path = config.data_dir.join(MASTER_KEY_FILE);
             if path.exists() {
-                let raw = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-                STANDARD.decode(raw.trim()).context("master.key is not base64")?
+                let raw = fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                STANDARD
+                    .decode(raw.trim())
+                    .context("master.key is not base64")?
             } else {
                 let mut key = vec![0u8; 32];
                 rand::rng().fill_bytes(&mut key);
@@ -78,7 +81,9 @@ fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     file.write_all(contents)?;
     file.sync_all()?;
     Ok(())
@@ -86,21 +91,34 @@ fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
 
 /// Opens the store and builds the deployment.
 pub fn build(config: &Config) -> Result<Arc<LocalSesame>> {
-    fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
     let secrets = master_key(config)?;
-    let durability = if config.sync_full { Durability::Full } else { Durability::Normal };
-    let store = SqliteStore::open(config.data_dir.join("sesame.db"), durability).context("opening the database")?;
+    let durability = if config.sync_full {
+        Durability::Full
+    } else {
+        Durability::Normal
+    };
+    let options = StoreOptions {
+        durability,
+        ..StoreOptions::default()
+    };
+    let store = SqliteStore::open_with(config.data_dir.join("sesame.db"), options)
+        .context("opening the database")?;
     let mailer = match &config.relay {
         Some(url) => {
-            let options = SmtpOptions { pool_size: config.relay_pool, ..SmtpOptions::default() };
+            let options = SmtpOptions {
+                max_connections: config.relay_pool,
+                ..SmtpOptions::default()
+            };
             let url = sesame_mail::RelayUrl::parse(url).context("SESAME_RELAY")?;
             AnyMailer::Smtp(SmtpMailer::new(&url, options).context("SESAME_RELAY")?)
         }
         None => AnyMailer::Outbox(OutboxMailer::new(config.data_dir.join("outbox"))),
     };
     Ok(Arc::new(Sesame::new(
-        SqliteRecords::new(store.clone()),
-        SqliteJobQueue::new(store),
+        store.records(),
+        store.job_queue(),
         mailer,
         MailAuthDkim::new(),
         SystemClock,

@@ -20,7 +20,12 @@ const LEASE: Duration = Duration::from_secs(300);
 const POLL: Duration = Duration::from_millis(500);
 
 /// Runs until `shutdown` turns true, then drains in-flight deliveries (bounded by `grace`).
-pub async fn run(app: Arc<LocalSesame>, workers: usize, mut shutdown: watch::Receiver<bool>, grace: Duration) {
+pub async fn run(
+    app: Arc<LocalSesame>,
+    workers: usize,
+    mut shutdown: watch::Receiver<bool>,
+    grace: Duration,
+) {
     let permits = Arc::new(Semaphore::new(workers));
     let mut inflight = JoinSet::new();
     loop {
@@ -49,14 +54,22 @@ pub async fn run(app: Arc<LocalSesame>, workers: usize, mut shutdown: watch::Rec
         for job in jobs {
             let permit = match first.take() {
                 Some(p) => p,
-                None => permits.clone().acquire_owned().await.expect("semaphore is never closed"),
+                None => permits
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore is never closed"),
             };
             let app = app.clone();
             inflight.spawn(async move {
                 let _permit = permit;
                 let result = match app.deliver(&job.body).await {
-                    DeliveryReport::Done | DeliveryReport::Malformed => app.queue.ack(&job.receipt).await,
-                    DeliveryReport::RetryAfter(delay) => app.queue.retry_later(&job.receipt, delay).await,
+                    DeliveryReport::Done | DeliveryReport::Malformed => {
+                        app.queue.ack(&job.receipt).await
+                    }
+                    DeliveryReport::RetryAfter(delay) => {
+                        app.queue.retry_later(&job.receipt, delay).await
+                    }
                 };
                 if let Err(e) = result {
                     tracing::warn!(error = %e, "settling a job failed; its lease will return it");
@@ -65,9 +78,19 @@ pub async fn run(app: Arc<LocalSesame>, workers: usize, mut shutdown: watch::Rec
         }
         while inflight.try_join_next().is_some() {}
     }
-    tracing::info!(inflight = inflight.len(), "delivery worker stopping; finishing in-flight jobs");
-    if tokio::time::timeout(grace, async { while inflight.join_next().await.is_some() {} }).await.is_err() {
-        tracing::warn!("in-flight deliveries did not finish in time; their leases will return them to the queue");
+    tracing::info!(
+        inflight = inflight.len(),
+        "delivery worker stopping; finishing in-flight jobs"
+    );
+    if tokio::time::timeout(grace, async {
+        while inflight.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
+        tracing::warn!(
+            "in-flight deliveries did not finish in time; their leases will return them to the queue"
+        );
         inflight.abort_all();
     }
 }

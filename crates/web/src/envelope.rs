@@ -31,6 +31,9 @@ fn respond(body: &Value) -> Response<Body> {
     let bytes = serde_json::to_vec(body).expect("JSON values always serialize");
     let mut response = Response::new(Body::from(bytes));
     *response.status_mut() = StatusCode::OK;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }

@@ -38,7 +38,10 @@ impl Authorization {
             .ok_or_else(|| invalid("Authorization must use TC3-HMAC-SHA256."))?;
         let (mut credential, mut signed, mut signature) = (None, None, None);
         for part in rest.split(',') {
-            let (k, v) = part.trim().split_once('=').ok_or_else(|| invalid("Authorization is malformed."))?;
+            let (k, v) = part
+                .trim()
+                .split_once('=')
+                .ok_or_else(|| invalid("Authorization is malformed."))?;
             match k {
                 "Credential" => credential = Some(v),
                 "SignedHeaders" => signed = Some(v),
@@ -48,7 +51,11 @@ impl Authorization {
         }
         let (credential, signed, signature) = match (credential, signed, signature) {
             (Some(c), Some(s), Some(g)) => (c, s, g),
-            _ => return Err(invalid("Authorization needs Credential, SignedHeaders and Signature.")),
+            _ => {
+                return Err(invalid(
+                    "Authorization needs Credential, SignedHeaders and Signature.",
+                ));
+            }
         };
         let scope: Vec<&str> = credential.split('/').collect();
         let [secret_id, date, service, terminator] = scope[..] else {
@@ -57,8 +64,13 @@ impl Authorization {
         if service != "ses" || terminator != "tc3_request" || secret_id.is_empty() {
             return Err(invalid("Credential must be SecretId/Date/ses/tc3_request."));
         }
-        let signed_headers: Vec<String> = signed.split(';').map(|h| h.trim().to_ascii_lowercase()).collect();
-        if !signed_headers.iter().any(|h| h == "content-type") || !signed_headers.iter().any(|h| h == "host") {
+        let signed_headers: Vec<String> = signed
+            .split(';')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        if !signed_headers.iter().any(|h| h == "content-type")
+            || !signed_headers.iter().any(|h| h == "host")
+        {
             return Err(invalid("SignedHeaders must include content-type and host."));
         }
         if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -99,7 +111,12 @@ fn sha256_hex(data: &[u8]) -> String {
 
 /// Computes the signature for the given auth header fields, with header values canonicalised
 /// by `canon` (the spec says lower-case; the Python SDK sends values as-is).
-fn compute(auth: &Authorization, req: &SignedRequest<'_>, secret_key: &str, canon: fn(&str) -> String) -> String {
+fn compute(
+    auth: &Authorization,
+    req: &SignedRequest<'_>,
+    secret_key: &str,
+    canon: fn(&str) -> String,
+) -> String {
     let mut names = auth.signed_headers.clone();
     names.sort();
     let mut canonical_headers = String::new();
@@ -120,7 +137,11 @@ fn compute(auth: &Authorization, req: &SignedRequest<'_>, secret_key: &str, cano
         payload_hash
     );
     let scope = format!("{}/ses/tc3_request", auth.date);
-    let string_to_sign = format!("TC3-HMAC-SHA256\n{}\n{scope}\n{}", req.timestamp, sha256_hex(canonical_request.as_bytes()));
+    let string_to_sign = format!(
+        "TC3-HMAC-SHA256\n{}\n{scope}\n{}",
+        req.timestamp,
+        sha256_hex(canonical_request.as_bytes())
+    );
     let k_date = hmac(format!("TC3{secret_key}").as_bytes(), auth.date.as_bytes());
     let k_service = hmac(&k_date, b"ses");
     let k_signing = hmac(&k_service, b"tc3_request");
@@ -135,7 +156,8 @@ pub fn check_time(auth: &Authorization, timestamp: i64, now: i64) -> Result<(), 
             "X-TC-Timestamp is more than 5 minutes from server time.",
         ));
     }
-    let date = chrono::DateTime::from_timestamp(timestamp, 0).map(|d| d.format("%Y-%m-%d").to_string());
+    let date =
+        chrono::DateTime::from_timestamp(timestamp, 0).map(|d| d.format("%Y-%m-%d").to_string());
     if date.as_deref() != Some(auth.date.as_str()) {
         return Err(SesError::new(
             ErrorCode::AuthFailureSignatureFailure,
@@ -146,7 +168,11 @@ pub fn check_time(auth: &Authorization, timestamp: i64, now: i64) -> Result<(), 
 }
 
 /// Verifies the signature in constant time.
-pub fn verify(auth: &Authorization, req: &SignedRequest<'_>, secret_key: &str) -> Result<(), SesError> {
+pub fn verify(
+    auth: &Authorization,
+    req: &SignedRequest<'_>,
+    secret_key: &str,
+) -> Result<(), SesError> {
     let given = auth.signature.as_bytes();
     let lower = compute(auth, req, secret_key, |v| v.to_ascii_lowercase());
     let raw = compute(auth, req, secret_key, |v| v.to_owned());
@@ -154,14 +180,26 @@ pub fn verify(auth: &Authorization, req: &SignedRequest<'_>, secret_key: &str) -
     if bool::from(ok) {
         Ok(())
     } else {
-        Err(SesError::new(ErrorCode::AuthFailureSignatureFailure, "The request signature does not match."))
+        Err(SesError::new(
+            ErrorCode::AuthFailureSignatureFailure,
+            "The request signature does not match.",
+        ))
     }
 }
 
 /// Client-side signing, used by tests and the load generator: the `Authorization` value for a
 /// JSON POST signed over `content-type;host`.
-pub fn sign_post(secret_id: &str, secret_key: &str, host: &str, body: &[u8], timestamp: i64) -> String {
-    let date = chrono::DateTime::from_timestamp(timestamp, 0).expect("valid timestamp").format("%Y-%m-%d").to_string();
+pub fn sign_post(
+    secret_id: &str,
+    secret_key: &str,
+    host: &str,
+    body: &[u8],
+    timestamp: i64,
+) -> String {
+    let date = chrono::DateTime::from_timestamp(timestamp, 0)
+        .expect("valid timestamp")
+        .format("%Y-%m-%d")
+        .to_string();
     let auth = Authorization {
         secret_id: secret_id.to_owned(),
         date,
@@ -174,7 +212,13 @@ pub fn sign_post(secret_id: &str, secret_key: &str, host: &str, body: &[u8], tim
         "host" => Some(host.clone()),
         _ => None,
     };
-    let req = SignedRequest { method: "POST", query: "", header: &header, timestamp, payload: Some(body) };
+    let req = SignedRequest {
+        method: "POST",
+        query: "",
+        header: &header,
+        timestamp,
+        payload: Some(body),
+    };
     let sig = compute(&auth, &req, secret_key, |v| v.to_owned());
     format!(
         "TC3-HMAC-SHA256 Credential={secret_id}/{}/ses/tc3_request, SignedHeaders=content-type;host, Signature={sig}",
@@ -186,8 +230,17 @@ pub fn sign_post(secret_id: &str, secret_key: &str, host: &str, body: &[u8], tim
 mod tests {
     use super::*;
 
-    fn request<'a>(header: &'a (dyn Fn(&str) -> Option<String> + Sync), body: &'a [u8]) -> SignedRequest<'a> {
-        SignedRequest { method: "POST", query: "", header, timestamp: 1_700_000_000, payload: Some(body) }
+    fn request<'a>(
+        header: &'a (dyn Fn(&str) -> Option<String> + Sync),
+        body: &'a [u8],
+    ) -> SignedRequest<'a> {
+        SignedRequest {
+            method: "POST",
+            query: "",
+            header,
+            timestamp: 1_700_000_000,
+            payload: Some(body),
+        }
     }
 
     #[test]
@@ -202,8 +255,21 @@ mod tests {
         };
         assert!(verify(&auth, &request(&headers, body), "s3cret").is_ok());
         assert!(verify(&auth, &request(&headers, body), "other").is_err());
-        assert!(verify(&auth, &request(&headers, br#"{"Limit": 11, "Offset": 0}"#), "s3cret").is_err());
-        let moved = |n: &str| if n == "host" { Some("127.0.0.1:8081".to_owned()) } else { headers(n) };
+        assert!(
+            verify(
+                &auth,
+                &request(&headers, br#"{"Limit": 11, "Offset": 0}"#),
+                "s3cret"
+            )
+            .is_err()
+        );
+        let moved = |n: &str| {
+            if n == "host" {
+                Some("127.0.0.1:8081".to_owned())
+            } else {
+                headers(n)
+            }
+        };
         assert!(verify(&auth, &request(&moved, body), "s3cret").is_err());
     }
 
@@ -212,7 +278,13 @@ mod tests {
         // Captured from tencentcloud-sdk-python-common (ListEmailTemplates, time fixed at
         // 1700000000, endpoint 127.0.0.1:18089, credentials AKIDEXAMPLE / secretkey).
         let body = br#"{"Limit": 10, "Offset": 0}"#;
-        let value = sign_post("AKIDEXAMPLE", "secretkey", "127.0.0.1:18089", body, 1_700_000_000);
+        let value = sign_post(
+            "AKIDEXAMPLE",
+            "secretkey",
+            "127.0.0.1:18089",
+            body,
+            1_700_000_000,
+        );
         assert_eq!(
             value,
             "TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2023-11-14/ses/tc3_request, SignedHeaders=content-type;host, \
@@ -233,7 +305,11 @@ mod tests {
             &good.replace(&"a".repeat(64), "abc"),
             "TC3-HMAC-SHA256 Credential=AKIDx/2024-01-01/ses/tc3_request",
         ] {
-            assert_eq!(Authorization::parse(bad).unwrap_err().code, ErrorCode::AuthFailureInvalidAuthorization, "{bad}");
+            assert_eq!(
+                Authorization::parse(bad).unwrap_err().code,
+                ErrorCode::AuthFailureInvalidAuthorization,
+                "{bad}"
+            );
         }
     }
 
@@ -242,7 +318,17 @@ mod tests {
         let value = sign_post("AKIDtest", "k", "h", b"{}", 1_700_000_000);
         let auth = Authorization::parse(&value).unwrap();
         assert!(check_time(&auth, 1_700_000_000, 1_700_000_300).is_ok());
-        assert_eq!(check_time(&auth, 1_700_000_000, 1_700_000_301).unwrap_err().code, ErrorCode::AuthFailureSignatureExpire);
-        assert_eq!(check_time(&auth, 1_700_000_000, 1_699_999_699).unwrap_err().code, ErrorCode::AuthFailureSignatureExpire);
+        assert_eq!(
+            check_time(&auth, 1_700_000_000, 1_700_000_301)
+                .unwrap_err()
+                .code,
+            ErrorCode::AuthFailureSignatureExpire
+        );
+        assert_eq!(
+            check_time(&auth, 1_700_000_000, 1_699_999_699)
+                .unwrap_err()
+                .code,
+            ErrorCode::AuthFailureSignatureExpire
+        );
     }
 }

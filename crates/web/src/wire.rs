@@ -10,7 +10,11 @@ use sesame_core::{ErrorCode, SesError};
 /// documented codes: missing field → `MissingParameter`, unknown field → `UnknownParameter`,
 /// anything else (wrong type, bad JSON) → `InvalidParameter`.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, SesError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
     serde_json::from_slice(body).map_err(|e| {
         let text = e.to_string();
         let detail = text.split(" at line ").next().unwrap_or(&text).to_owned();
@@ -27,5 +31,7 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, SesError> {
 
 /// `YYYY-MM-DD HH:MM:SS` in the API time zone.
 pub fn datetime(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
+    at.with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }

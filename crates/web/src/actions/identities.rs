@@ -41,7 +41,9 @@ struct ListReq {
 }
 
 fn tags_json(tags: &[(String, String)]) -> Value {
-    tags.iter().map(|(k, v)| json!({ "TagKey": k, "TagValue": v })).collect()
+    tags.iter()
+        .map(|(k, v)| json!({ "TagKey": k, "TagValue": v }))
+        .collect()
 }
 
 fn view_json(view: &IdentityView, with_tags: bool) -> Value {
@@ -70,26 +72,53 @@ fn view_json(view: &IdentityView, with_tags: bool) -> Value {
     out
 }
 
-pub(super) async fn create<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn create<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: CreateReq = parse(body)?;
-    let tags = req.tag_list.unwrap_or_default().into_iter().map(|t| (t.tag_key, t.tag_value)).collect();
-    let view = app.create_identity(account, &req.email_identity, req.dkim_option, tags).await?;
+    let tags = req
+        .tag_list
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.tag_key, t.tag_value))
+        .collect();
+    let view = app
+        .create_identity(account, &req.email_identity, req.dkim_option, tags)
+        .await?;
     Ok(view_json(&view, false))
 }
 
-pub(super) async fn get<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn get<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: NameReq = parse(body)?;
     let view = app.get_identity(account, &req.email_identity).await?;
     Ok(view_json(&view, true))
 }
 
-pub(super) async fn list<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn list<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: ListReq = parse(body)?;
     let limit = req.limit.unwrap_or(100);
     if limit > 100 {
-        return Err(SesError::new(ErrorCode::FailedOperationInvalidLimit, "Limit must not exceed 100."));
+        return Err(SesError::new(
+            ErrorCode::FailedOperationInvalidLimit,
+            "Limit must not exceed 100.",
+        ));
     }
-    let wanted: Vec<(String, String)> = req.tag_list.unwrap_or_default().into_iter().map(|t| (t.tag_key, t.tag_value)).collect();
+    let wanted: Vec<(String, String)> = req
+        .tag_list
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.tag_key, t.tag_value))
+        .collect();
     let matching: Vec<_> = app
         .list_identities(account)
         .await?
@@ -116,10 +145,16 @@ pub(super) async fn list<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &
             })
         })
         .collect();
-    Ok(json!({ "EmailIdentities": rows, "MaxReputationLevel": 0, "MaxDailyQuota": 0, "Total": total }))
+    Ok(
+        json!({ "EmailIdentities": rows, "MaxReputationLevel": 0, "MaxDailyQuota": 0, "Total": total }),
+    )
 }
 
-pub(super) async fn delete<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn delete<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: NameReq = parse(body)?;
     app.delete_identity(account, &req.email_identity).await?;
     Ok(json!({}))

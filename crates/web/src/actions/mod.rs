@@ -1,8 +1,8 @@
 //! The API actions: wire request/response shapes per action group, mapped onto core use-cases.
 
 mod identities;
-mod sending;
 mod senders;
+mod sending;
 mod templates;
 
 use serde_json::Value;
@@ -39,7 +39,12 @@ pub const UNSUPPORTED: &[&str] = &[
 ];
 
 /// Runs one action for an authenticated account.
-pub async fn dispatch<P: Ports>(app: &Sesame<P>, account: &AccountId, action: &str, body: &[u8]) -> Result<Value, SesError> {
+pub async fn dispatch<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    action: &str,
+    body: &[u8],
+) -> Result<Value, SesError> {
     match action {
         "SendEmail" => sending::send_email(app, account, body).await,
         "GetSendEmailStatus" => sending::get_send_email_status(app, account, body).await,
@@ -59,7 +64,13 @@ pub async fn dispatch<P: Ports>(app: &Sesame<P>, account: &AccountId, action: &s
             ErrorCode::UnsupportedOperation,
             format!("{a} is not supported by this version of Sesame."),
         )),
-        "" => Err(SesError::new(ErrorCode::InvalidAction, "The X-TC-Action header is missing.")),
-        _ => Err(SesError::new(ErrorCode::InvalidAction, "The action does not exist.")),
+        "" => Err(SesError::new(
+            ErrorCode::InvalidAction,
+            "The X-TC-Action header is missing.",
+        )),
+        _ => Err(SesError::new(
+            ErrorCode::InvalidAction,
+            "The action does not exist.",
+        )),
     }
 }

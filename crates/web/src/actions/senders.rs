@@ -26,13 +26,26 @@ struct AddressReq {
 #[serde(deny_unknown_fields)]
 struct Empty {}
 
-pub(super) async fn create<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn create<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: CreateReq = parse(body)?;
-    app.create_sender(account, &req.email_address, req.email_sender_name.as_deref()).await?;
+    app.create_sender(
+        account,
+        &req.email_address,
+        req.email_sender_name.as_deref(),
+    )
+    .await?;
     Ok(json!({}))
 }
 
-pub(super) async fn list<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn list<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let _: Empty = parse(body)?;
     let senders: Vec<Value> = app
         .list_senders(account)
@@ -50,7 +63,11 @@ pub(super) async fn list<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &
     Ok(json!({ "EmailSenders": senders }))
 }
 
-pub(super) async fn delete<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn delete<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: AddressReq = parse(body)?;
     app.delete_sender(account, &req.email_address).await?;
     Ok(json!({}))

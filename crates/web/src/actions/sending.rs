@@ -54,14 +54,27 @@ struct SendReq {
     header_from: Option<String>,
 }
 
-pub(super) async fn send_email<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn send_email<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: SendReq = parse(body)?;
     let content = match (req.template, req.simple) {
         (Some(_), Some(_)) => {
-            return Err(SesError::new(ErrorCode::InvalidParameterValue, "Give either Template or Simple, not both."));
+            return Err(SesError::new(
+                ErrorCode::InvalidParameterValue,
+                "Give either Template or Simple, not both.",
+            ));
         }
-        (Some(t), None) => Some(Content::Template(TemplateRef { id: t.template_id, data: t.template_data })),
-        (None, Some(s)) => Some(Content::Simple { html: s.html, text: s.text }),
+        (Some(t), None) => Some(Content::Template(TemplateRef {
+            id: t.template_id,
+            data: t.template_data,
+        })),
+        (None, Some(s)) => Some(Content::Simple {
+            html: s.html,
+            text: s.text,
+        }),
         (None, None) => None,
     };
     let mut attachments = Vec::new();
@@ -103,7 +116,11 @@ struct StatusReq {
     to_email_address: Option<String>,
 }
 
-pub(super) async fn get_send_email_status<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn get_send_email_status<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: StatusReq = parse(body)?;
     let query = StatusQuery {
         request_date: req.request_date,

@@ -51,31 +51,63 @@ struct ListReq {
 }
 
 fn decode(field: Option<String>) -> Result<Option<String>, SesError> {
-    let Some(raw) = field.filter(|f| !f.is_empty()) else { return Ok(None) };
-    let wrong = || SesError::new(ErrorCode::InvalidParameterValueTemplateContentIsWrong, "Html and Text must be base64 UTF-8.");
+    let Some(raw) = field.filter(|f| !f.is_empty()) else {
+        return Ok(None);
+    };
+    let wrong = || {
+        SesError::new(
+            ErrorCode::InvalidParameterValueTemplateContentIsWrong,
+            "Html and Text must be base64 UTF-8.",
+        )
+    };
     let bytes = STANDARD.decode(raw.trim()).map_err(|_| wrong())?;
     String::from_utf8(bytes).map(Some).map_err(|_| wrong())
 }
 
 fn input(name: String, content: ContentIn) -> Result<TemplateInput, SesError> {
-    Ok(TemplateInput { name, html: decode(content.html)?, text: decode(content.text)? })
+    Ok(TemplateInput {
+        name,
+        html: decode(content.html)?,
+        text: decode(content.text)?,
+    })
 }
 
-pub(super) async fn create<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn create<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: CreateReq = parse(body)?;
-    let id = app.create_template(account, input(req.template_name, req.template_content)?).await?;
+    let id = app
+        .create_template(account, input(req.template_name, req.template_content)?)
+        .await?;
     Ok(json!({ "TemplateID": id.0 }))
 }
 
-pub(super) async fn update<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn update<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: UpdateReq = parse(body)?;
-    app.update_template(account, TemplateId(req.template_id), input(req.template_name, req.template_content)?).await?;
+    app.update_template(
+        account,
+        TemplateId(req.template_id),
+        input(req.template_name, req.template_content)?,
+    )
+    .await?;
     Ok(json!({}))
 }
 
-pub(super) async fn get<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn get<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: IdReq = parse(body)?;
-    let t = app.get_template(account, TemplateId(req.template_id)).await?;
+    let t = app
+        .get_template(account, TemplateId(req.template_id))
+        .await?;
     let mut content = serde_json::Map::new();
     if let Some(html) = &t.html {
         content.insert("Html".into(), STANDARD.encode(html).into());
@@ -86,7 +118,11 @@ pub(super) async fn get<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[
     Ok(json!({ "TemplateContent": content, "TemplateStatus": t.status, "TemplateName": t.name }))
 }
 
-pub(super) async fn list<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn list<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: ListReq = parse(body)?;
     let (templates, total) = app.list_templates(account, req.offset, req.limit).await?;
     let rows: Vec<Value> = templates
@@ -104,8 +140,13 @@ pub(super) async fn list<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &
     Ok(json!({ "TemplatesMetadata": rows, "TotalCount": total }))
 }
 
-pub(super) async fn delete<P: Ports>(app: &Sesame<P>, account: &AccountId, body: &[u8]) -> Result<Value, SesError> {
+pub(super) async fn delete<P: Ports>(
+    app: &Sesame<P>,
+    account: &AccountId,
+    body: &[u8],
+) -> Result<Value, SesError> {
     let req: IdReq = parse(body)?;
-    app.delete_template(account, TemplateId(req.template_id)).await?;
+    app.delete_template(account, TemplateId(req.template_id))
+        .await?;
     Ok(json!({}))
 }

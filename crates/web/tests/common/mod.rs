@@ -15,7 +15,9 @@ use sesame_core::Sesame;
 use sesame_core::ports::Clock;
 use sesame_core::secrets::SecretBox;
 use sesame_core::settings::Settings;
-use sesame_core::testing::{FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds, TestPorts};
+use sesame_core::testing::{
+    FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds, TestPorts,
+};
 use sesame_core::types::AccountId;
 use sesame_web::tc3::sign_post;
 use sesame_web::{ApiOptions, api_router};
@@ -41,7 +43,9 @@ pub struct Answer {
 impl Answer {
     /// The error code, or "" on success.
     pub fn code(&self) -> &str {
-        self.body["Response"]["Error"]["Code"].as_str().unwrap_or_default()
+        self.body["Response"]["Error"]["Code"]
+            .as_str()
+            .unwrap_or_default()
     }
 }
 
@@ -57,14 +61,27 @@ impl Harness {
             Settings::default(),
             SecretBox::new(&[9u8; 32]).unwrap(),
         ));
-        let key = app.create_key(&AccountId::parse(account).unwrap()).await.unwrap();
+        let key = app
+            .create_key(&AccountId::parse(account).unwrap())
+            .await
+            .unwrap();
         let router = api_router(app.clone(), ApiOptions::default());
-        Self { app, router, secret_id: key.secret_id.to_string(), secret_key: key.secret_key, account: key.account }
+        Self {
+            app,
+            router,
+            secret_id: key.secret_id.to_string(),
+            secret_key: key.secret_key,
+            account: key.account,
+        }
     }
 
     /// Another key of another account on the same deployment.
     pub async fn other_account(&self, account: &str) -> (String, String) {
-        let key = self.app.create_key(&AccountId::parse(account).unwrap()).await.unwrap();
+        let key = self
+            .app
+            .create_key(&AccountId::parse(account).unwrap())
+            .await
+            .unwrap();
         (key.secret_id.to_string(), key.secret_key)
     }
 
@@ -100,12 +117,17 @@ impl Harness {
             .unwrap_or_default();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let body = serde_json::from_slice(&bytes).unwrap();
-        Answer { status, content_type, body }
+        Answer {
+            status,
+            content_type,
+            body,
+        }
     }
 
     /// Calls an action with a JSON body.
     pub async fn call(&self, action: &str, body: Value) -> Answer {
-        self.send(self.signed(action, body.to_string().as_bytes())).await
+        self.send(self.signed(action, body.to_string().as_bytes()))
+            .await
     }
 
     /// Calls an action and expects success.
@@ -118,13 +140,20 @@ impl Harness {
     /// A verified domain `example.com` with sender `noreply@example.com` and template 1
     /// (`Hello {{name}}`), as most tests need.
     pub async fn ready_to_send(&self) -> u64 {
-        self.ok("CreateEmailIdentity", serde_json::json!({"EmailIdentity": "example.com"})).await;
+        self.ok(
+            "CreateEmailIdentity",
+            serde_json::json!({"EmailIdentity": "example.com"}),
+        )
+        .await;
         self.app
             .trust_identity(&self.account, "example.com")
             .await
             .unwrap();
-        self.ok("CreateEmailAddress", serde_json::json!({"EmailAddress": "noreply@example.com", "EmailSenderName": "Ops"}))
-            .await;
+        self.ok(
+            "CreateEmailAddress",
+            serde_json::json!({"EmailAddress": "noreply@example.com", "EmailSenderName": "Ops"}),
+        )
+        .await;
         let t = self
             .ok(
                 "CreateEmailTemplate",

@@ -198,11 +198,35 @@ pub async fn record_outcome_sets_status_and_releases_the_claim<R: Records>(r: &R
 pub async fn record_outcome_never_overwrites_a_final_status<R: Records>(r: &R) {
     let a = account("acct-a");
     insert(r, &a, "m-1", &[RCPT], 10).await;
-    assert!(matches!(claim(r, &a, "m-1", RCPT, 100, 200).await, Claim::Claimed(_)));
-    record(r, &a, "m-1", RCPT, &outcome(deliver_status::DELIVERED, "250 ok", 110)).await;
+    assert!(matches!(
+        claim(r, &a, "m-1", RCPT, 100, 200).await,
+        Claim::Claimed(_)
+    ));
+    record(
+        r,
+        &a,
+        "m-1",
+        RCPT,
+        &outcome(deliver_status::DELIVERED, "250 ok", 110),
+    )
+    .await;
     let settled = fetch(r, &a, "m-1", RCPT).await.expect("stored");
-    record(r, &a, "m-1", RCPT, &outcome(deliver_status::DELAYED, "451 late", 120)).await;
-    record(r, &a, "m-1", RCPT, &outcome(deliver_status::REJECTED, "550 late", 130)).await;
+    record(
+        r,
+        &a,
+        "m-1",
+        RCPT,
+        &outcome(deliver_status::DELAYED, "451 late", 120),
+    )
+    .await;
+    record(
+        r,
+        &a,
+        "m-1",
+        RCPT,
+        &outcome(deliver_status::REJECTED, "550 late", 130),
+    )
+    .await;
     assert_eq!(fetch(r, &a, "m-1", RCPT).await, Some(settled));
 }
 

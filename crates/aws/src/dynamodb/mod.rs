@@ -1,0 +1,132 @@
+//! [`DynamoDbRecords`]: the records port over one DynamoDB table (single-table design).
+//!
+//! Item kinds, keys and indexes are described in `infra/dynamodb-table.md` and spelled in
+//! [`table`]; each submodule maps one family of records to items and back. Reads that a
+//! caller expects to see its own writes (get, claim, per-message listings) are strongly
+//! consistent base-table reads; only listings across a whole account or the installation go
+//! through a GSI, whose reads are eventually consistent on AWS.
+
+mod accounts;
+mod deliveries;
+mod identities;
+mod listing;
+pub(crate) mod item;
+mod message_body;
+mod messages;
+mod records;
+pub(crate) mod table;
+mod templates;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use sesame_core::StoreError;
+
+use crate::error::sdk_error;
+use item::{Item, n, s};
+use table::{PK, SK};
+
+pub use table::create_table;
+
+/// How long message, part and delivery items are kept by default (their `expires_at`).
+pub const DEFAULT_RETENTION: chrono::Duration = chrono::Duration::days(90);
+
+/// The records port over one DynamoDB table. Cheap to clone (the SDK client is shared).
+#[derive(Debug, Clone)]
+pub struct DynamoDbRecords {
+    client: Client,
+    table: String,
+    retention: Option<chrono::Duration>,
+}
+
+impl DynamoDbRecords {
+    /// Records in `table`, which must exist with the layout [`create_table`] makes. The client
+    /// comes from `aws_config`, so endpoints follow the standard environment
+    /// (`AWS_ENDPOINT_URL_DYNAMODB`, …) with no code branch.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into(), retention: Some(DEFAULT_RETENTION) }
+    }
+
+    /// Sets how long after acceptance message and delivery items become eligible for TTL
+    /// expiry (`expires_at`, epoch seconds); `None` writes no `expires_at`. The attribute only
+    /// takes effect once TTL is enabled on the table.
+    pub fn with_retention(mut self, retention: Option<chrono::Duration>) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The table name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The `expires_at` value of an item created at `created`, if retention is set.
+    fn expires_at(&self, created: DateTime<Utc>) -> Option<AttributeValue> {
+        self.retention.map(|r| n((created + r).timestamp()))
+    }
+
+    /// Key of an item.
+    fn key(pk: String, sk: impl Into<String>) -> Item {
+        Item::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
+    }
+
+    /// Strongly consistent read of one item.
+    async fn get(&self, pk: String, sk: impl Into<String>) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem", e))?;
+        Ok(out.item)
+    }
+
+    /// Every item of a partition whose sort key starts with `prefix`, in sort-key order,
+    /// strongly consistent (all pages).
+    async fn query_prefix(&self, pk: String, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":prefix", s(prefix))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query", e))?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+}
+
+/// Whether a single-item write failed its condition expression.
+fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(err: &E) -> bool {
+    err.code() == Some("ConditionalCheckFailedException")
+}
+
+/// Whether a transaction was cancelled because one of its conditions failed (as opposed to a
+/// conflict or throttling, which are worth retrying).
+fn cancelled_by_condition<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+            e.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
+        }
+        _ => false,
+    }
+}

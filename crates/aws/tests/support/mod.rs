@@ -1,0 +1,143 @@
+//! Test support: a moto server (an AWS protocol emulator) on a free loopback port, shared by
+//! the tests of one binary that run at the same time and killed when the last of them ends.
+//!
+//! The server is `<workspace>/.venv/bin/moto_server` (install it with
+//! `.venv/bin/pip install -r tests/requirements.txt`), or `$SESAME_TEST_PYTHON -m moto.server`
+//! when that variable is set. Without it the tests fail: they never pass without having run.
+//! Each test gets its own table or queue name, so tests share the server but not state.
+
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+use sesame_aws::{DynamoDbRecords, SqsJobQueue, create_queue, create_table};
+
+/// A running moto server; killed on drop.
+pub struct Moto {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+static SHARED: Mutex<Weak<Moto>> = Mutex::new(Weak::new());
+static NAMES: AtomicUsize = AtomicUsize::new(0);
+
+/// The running server, started if no test holds it.
+pub fn moto() -> Arc<Moto> {
+    let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(running) = shared.upgrade() {
+        return running;
+    }
+    let started = Arc::new(start());
+    *shared = Arc::downgrade(&started);
+    started
+}
+
+fn command(port: u16) -> Command {
+    let port = port.to_string();
+    if let Some(python) = std::env::var_os("SESAME_TEST_PYTHON") {
+        let mut cmd = Command::new(python);
+        cmd.args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port]);
+        return cmd;
+    }
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let server = workspace.join(".venv/bin/moto_server");
+    assert!(
+        server.exists(),
+        "moto is not installed: {} is missing. Install it with \
+         `.venv/bin/pip install -r tests/requirements.txt` (moto[server]), \
+         or set SESAME_TEST_PYTHON to a python that has moto",
+        server.display()
+    );
+    let mut cmd = Command::new(server);
+    cmd.args(["-H", "127.0.0.1", "-p", &port]);
+    cmd
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address").port()
+}
+
+fn start() -> Moto {
+    let port = free_port();
+    let child = command(port)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start moto server: {e}"));
+    let mut moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(Some(status)) = moto.child.try_wait() {
+            panic!("moto server exited at start ({status}); is moto[server] installed?");
+        }
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return moto;
+        }
+        assert!(Instant::now() < deadline, "moto server did not listen on port {port} within 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// SDK configuration for the emulator: dummy credentials and region set on the builder,
+/// not in the process environment.
+pub async fn sdk_config(moto: &Moto) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "sesame-tests"))
+        .endpoint_url(&moto.endpoint)
+        .load()
+        .await
+}
+
+/// A name no other test of this run uses.
+pub fn unique_name(prefix: &str) -> String {
+    format!("{prefix}-{}-{}", std::process::id(), NAMES.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Records over a fresh table; keeps the server alive while it lives.
+pub struct DynamoFixture {
+    pub records: DynamoDbRecords,
+    pub client: aws_sdk_dynamodb::Client,
+    _moto: Arc<Moto>,
+}
+
+/// A fresh, empty table on the shared server.
+pub async fn dynamodb() -> DynamoFixture {
+    let moto = moto();
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config(&moto).await);
+    let table = unique_name("sesame");
+    create_table(&client, &table).await.expect("create table");
+    DynamoFixture { records: DynamoDbRecords::new(client.clone(), table), client, _moto: moto }
+}
+
+/// A queue over a fresh SQS queue (with its dead-letter queue); keeps the server alive.
+pub struct SqsFixture {
+    pub queue: SqsJobQueue,
+    pub client: aws_sdk_sqs::Client,
+    _moto: Arc<Moto>,
+}
+
+/// A fresh, empty queue on the shared server.
+pub async fn sqs() -> SqsFixture {
+    let moto = moto();
+    let client = aws_sdk_sqs::Client::new(&sdk_config(&moto).await);
+    let url = create_queue(&client, &unique_name("sesame-jobs")).await.expect("create queue");
+    SqsFixture { queue: SqsJobQueue::new(client.clone(), url), client, _moto: moto }
+}
