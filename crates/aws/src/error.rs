@@ -37,13 +37,20 @@ where
     R: Debug,
 {
     let permanent = match &err {
-        SdkError::ServiceError(service) => service.err().code().is_some_and(|code| PERMANENT_CODES.contains(&code)),
+        SdkError::ServiceError(service) => service
+            .err()
+            .code()
+            .is_some_and(|code| PERMANENT_CODES.contains(&code)),
         SdkError::ConstructionFailure(_) => true,
         _ => false,
     };
     let detail = format!("{op}: {}", DisplayErrorContext(&err));
     tracing::warn!(operation = op, permanent, error = %detail, "aws call failed");
-    if permanent { StoreError::Corrupt(detail) } else { StoreError::Unavailable(detail) }
+    if permanent {
+        StoreError::Corrupt(detail)
+    } else {
+        StoreError::Unavailable(detail)
+    }
 }
 
 /// A request the adapter could not even build (a required field missing): a bug, not retryable.

@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::ProvideErrorMetadata;
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName, SendMessageBatchRequestEntry};
+use aws_sdk_sqs::types::{
+    MessageSystemAttributeName, QueueAttributeName, SendMessageBatchRequestEntry,
+};
 use sesame_core::StoreError;
 use sesame_core::ports::{JobQueue, Leased};
 
@@ -50,7 +52,10 @@ impl SqsJobQueue {
     /// The queue at `queue_url`, through a client built from `aws_config` (endpoints follow
     /// the standard environment, e.g. `AWS_ENDPOINT_URL_SQS`).
     pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
-        Self { client, queue_url: queue_url.into() }
+        Self {
+            client,
+            queue_url: queue_url.into(),
+        }
     }
 
     /// The queue URL.
@@ -76,22 +81,40 @@ impl SqsJobQueue {
                     .map_err(|e| build_error("SendMessageBatch", e))?;
                 request = request.entries(entry);
             }
-            let out = request.send().await.map_err(|e| sdk_error("SendMessageBatch", e))?;
+            let out = request
+                .send()
+                .await
+                .map_err(|e| sdk_error("SendMessageBatch", e))?;
             if let Some(refused) = out.failed().iter().find(|f| f.sender_fault()) {
-                return Err(corrupt(format!("SendMessageBatch refused a job: {} {}", refused.code(), refused.message().unwrap_or(""))));
+                return Err(corrupt(format!(
+                    "SendMessageBatch refused a job: {} {}",
+                    refused.code(),
+                    refused.message().unwrap_or("")
+                )));
             }
             let failed: Vec<&str> = out.failed().iter().map(|f| f.id()).collect();
             pending.retain(|(id, _)| failed.contains(&id.to_string().as_str()));
             if pending.is_empty() {
                 return Ok(());
             }
-            tracing::warn!(failed = pending.len(), attempt, "SendMessageBatch entries failed; resending");
+            tracing::warn!(
+                failed = pending.len(),
+                attempt,
+                "SendMessageBatch entries failed; resending"
+            );
         }
-        Err(StoreError::Unavailable(format!("{} jobs could not be enqueued", pending.len())))
+        Err(StoreError::Unavailable(format!(
+            "{} jobs could not be enqueued",
+            pending.len()
+        )))
     }
 }
 
 impl JobQueue for SqsJobQueue {
+    fn delay_granularity(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+
     async fn enqueue(&self, bodies: &[String], delay: Duration) -> Result<(), StoreError> {
         let delay = ceil_secs(delay, MAX_DELAY_SECS);
         let mut batch: Vec<(usize, &String)> = Vec::with_capacity(BATCH);
@@ -111,7 +134,12 @@ impl JobQueue for SqsJobQueue {
         Ok(())
     }
 
-    async fn receive(&self, max: usize, lease: Duration, wait: Duration) -> Result<Vec<Leased>, StoreError> {
+    async fn receive(
+        &self,
+        max: usize,
+        lease: Duration,
+        wait: Duration,
+    ) -> Result<Vec<Leased>, StoreError> {
         let visibility = ceil_secs(lease, MAX_VISIBILITY_SECS);
         let mut wait_secs = i32::try_from(wait.as_secs().min(MAX_WAIT_SECS)).unwrap_or(0);
         let mut leased = Vec::new();
@@ -142,7 +170,9 @@ impl JobQueue for SqsJobQueue {
                     .and_then(|c| c.parse().ok())
                     .ok_or_else(|| corrupt("SQS message without ApproximateReceiveCount"))?;
                 leased.push(Leased {
-                    receipt: m.receipt_handle.ok_or_else(|| corrupt("SQS message without receipt handle"))?,
+                    receipt: m
+                        .receipt_handle
+                        .ok_or_else(|| corrupt("SQS message without receipt handle"))?,
                     body: m.body.unwrap_or_default(),
                     receive_count,
                 });
@@ -152,7 +182,14 @@ impl JobQueue for SqsJobQueue {
     }
 
     async fn ack(&self, receipt: &str) -> Result<(), StoreError> {
-        match self.client.delete_message().queue_url(&self.queue_url).receipt_handle(receipt).send().await {
+        match self
+            .client
+            .delete_message()
+            .queue_url(&self.queue_url)
+            .receipt_handle(receipt)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             // A handle from an earlier receive, or of a job already deleted: the job is gone or
             // will be deleted through its newer handle; either way there is nothing to do.
@@ -177,8 +214,11 @@ impl JobQueue for SqsJobQueue {
             Ok(_) => Ok(()),
             // The job was acked, or its lease ran out and another consumer holds it: the job is
             // not lost, and it is not this consumer's to delay any more.
-            Err(e) if matches!(e.code(), Some("ReceiptHandleIsInvalid" | "MessageNotInflight" | "InvalidParameterValue"))
-                || e.code().is_some_and(|c| c.ends_with("MessageNotInflight")) =>
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some("ReceiptHandleIsInvalid" | "MessageNotInflight" | "InvalidParameterValue")
+                ) || e.code().is_some_and(|c| c.ends_with("MessageNotInflight")) =>
             {
                 tracing::debug!(code = e.code(), "retry of a job no longer leased ignored");
                 Ok(())
@@ -195,11 +235,16 @@ pub async fn create_queue(client: &Client, name: &str) -> Result<String, StoreEr
     let dlq = client
         .create_queue()
         .queue_name(format!("{name}-dlq"))
-        .attributes(QueueAttributeName::MessageRetentionPeriod, (14 * 24 * 3600).to_string())
+        .attributes(
+            QueueAttributeName::MessageRetentionPeriod,
+            (14 * 24 * 3600).to_string(),
+        )
         .send()
         .await
         .map_err(|e| sdk_error("CreateQueue", e))?;
-    let dlq_url = dlq.queue_url.ok_or_else(|| corrupt("CreateQueue returned no URL"))?;
+    let dlq_url = dlq
+        .queue_url
+        .ok_or_else(|| corrupt("CreateQueue returned no URL"))?;
     let attributes = client
         .get_queue_attributes()
         .queue_url(&dlq_url)
@@ -211,7 +256,9 @@ pub async fn create_queue(client: &Client, name: &str) -> Result<String, StoreEr
         .attributes()
         .and_then(|a| a.get(&QueueAttributeName::QueueArn))
         .ok_or_else(|| corrupt("dead-letter queue has no ARN"))?;
-    let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT }).to_string();
+    let redrive =
+        serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT })
+            .to_string();
     let queue = client
         .create_queue()
         .queue_name(name)
@@ -219,5 +266,7 @@ pub async fn create_queue(client: &Client, name: &str) -> Result<String, StoreEr
         .send()
         .await
         .map_err(|e| sdk_error("CreateQueue", e))?;
-    queue.queue_url.ok_or_else(|| corrupt("CreateQueue returned no URL"))
+    queue
+        .queue_url
+        .ok_or_else(|| corrupt("CreateQueue returned no URL"))
 }

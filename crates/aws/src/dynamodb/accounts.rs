@@ -8,7 +8,9 @@ use sesame_core::types::{AccountId, SecretId};
 
 use super::DynamoDbRecords;
 use super::item::{Item, Reader, b, s, time, time_key};
-use super::table::{ACCOUNT_SK, GSI1, GSI1PK, GSI1SK, KEYS_GSI1PK, PK, SK, account_pk, key_pk, sequence_pk};
+use super::table::{
+    ACCOUNT_SK, GSI1, GSI1PK, GSI1SK, KEYS_GSI1PK, PK, SK, account_pk, key_pk, sequence_pk,
+};
 use crate::error::{corrupt, sdk_error};
 
 const KEY_SK: &str = "KEY";
@@ -19,12 +21,18 @@ fn key_item(key: &ApiKey) -> Item {
         (PK.to_owned(), s(key_pk(&key.secret_id))),
         (SK.to_owned(), s(KEY_SK)),
         (GSI1PK.to_owned(), s(KEYS_GSI1PK)),
-        (GSI1SK.to_owned(), s(format!("{}#{}", time_key(key.created_at), key.secret_id))),
+        (
+            GSI1SK.to_owned(),
+            s(format!("{}#{}", time_key(key.created_at), key.secret_id)),
+        ),
         ("secret_id".to_owned(), s(key.secret_id.as_str())),
         ("account".to_owned(), s(key.account.as_str())),
         ("sealed_secret".to_owned(), b(key.sealed_secret.clone())),
         ("created_at".to_owned(), time(key.created_at)),
-        ("revoked".to_owned(), aws_sdk_dynamodb::types::AttributeValue::Bool(key.revoked)),
+        (
+            "revoked".to_owned(),
+            aws_sdk_dynamodb::types::AttributeValue::Bool(key.revoked),
+        ),
     ])
 }
 
@@ -40,7 +48,11 @@ fn key_from(item: &Item) -> Result<ApiKey, StoreError> {
 }
 
 impl DynamoDbRecords {
-    pub(super) async fn ensure_account_impl(&self, account: &AccountId, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub(super) async fn ensure_account_impl(
+        &self,
+        account: &AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         // if_not_exists keeps the first creation time: calling again is a no-op.
         self.client
             .update_item()
@@ -69,7 +81,11 @@ impl DynamoDbRecords {
     }
 
     pub(super) async fn get_key_impl(&self, id: &SecretId) -> Result<Option<ApiKey>, StoreError> {
-        self.get(key_pk(id), KEY_SK).await?.as_ref().map(key_from).transpose()
+        self.get(key_pk(id), KEY_SK)
+            .await?
+            .as_ref()
+            .map(key_from)
+            .transpose()
     }
 
     pub(super) async fn list_keys_impl(&self) -> Result<Vec<ApiKey>, StoreError> {
@@ -109,12 +125,20 @@ impl DynamoDbRecords {
             // Without the condition UpdateItem would create a bare key item.
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PK)
-            .expression_attribute_values(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+            .expression_attribute_values(
+                ":yes",
+                aws_sdk_dynamodb::types::AttributeValue::Bool(true),
+            )
             .send()
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
             Err(e) => Err(sdk_error("UpdateItem", e)),
         }
     }
@@ -133,7 +157,9 @@ impl DynamoDbRecords {
             .send()
             .await
             .map_err(|e| sdk_error("UpdateItem", e))?;
-        let attributes = out.attributes.ok_or_else(|| corrupt("sequence update returned no value"))?;
+        let attributes = out
+            .attributes
+            .ok_or_else(|| corrupt("sequence update returned no value"))?;
         Reader::new(&attributes, "sequence").n("value")
     }
 }

@@ -18,8 +18,8 @@ use sesame_core::types::{AccountId, EmailAddress, MessageId};
 use super::DynamoDbRecords;
 use super::item::{Item, Reader, n, s, time};
 use super::table::{
-    DUE_AT, EXPIRES_AT, GSI1PK, GSI1SK, PENDING, PK, SK, deliveries_gsi1pk, delivery_gsi1sk, delivery_sk, message_pk,
-    pending_shard,
+    DUE_AT, EXPIRES_AT, GSI1PK, GSI1SK, PENDING, PK, SK, deliveries_gsi1pk, delivery_gsi1sk,
+    delivery_sk, message_pk, pending_shard,
 };
 use crate::error::sdk_error;
 
@@ -29,7 +29,10 @@ pub(super) fn delivery_item(d: &Delivery, expires_at: Option<AttributeValue>) ->
         (PK.to_owned(), s(message_pk(&d.account, &d.message_id))),
         (SK.to_owned(), s(delivery_sk(&d.recipient))),
         (GSI1PK.to_owned(), s(deliveries_gsi1pk(&d.account))),
-        (GSI1SK.to_owned(), s(delivery_gsi1sk(d.request_time, &d.message_id, &d.recipient))),
+        (
+            GSI1SK.to_owned(),
+            s(delivery_gsi1sk(d.request_time, &d.message_id, &d.recipient)),
+        ),
         ("account".to_owned(), s(d.account.as_str())),
         ("message_id".to_owned(), s(d.message_id.as_str())),
         ("recipient".to_owned(), s(d.recipient.as_str())),
@@ -47,8 +50,14 @@ pub(super) fn delivery_item(d: &Delivery, expires_at: Option<AttributeValue>) ->
         item.insert("claimed_until".to_owned(), time(until));
     }
     if !d.is_final() {
-        item.insert(PENDING.to_owned(), s(pending_shard(&d.message_id, &d.recipient)));
-        item.insert(DUE_AT.to_owned(), time(d.claimed_until.unwrap_or(d.request_time)));
+        item.insert(
+            PENDING.to_owned(),
+            s(pending_shard(&d.message_id, &d.recipient)),
+        );
+        item.insert(
+            DUE_AT.to_owned(),
+            time(d.claimed_until.unwrap_or(d.request_time)),
+        );
     }
     if let Some(e) = expires_at {
         item.insert(EXPIRES_AT.to_owned(), e);
@@ -76,7 +85,10 @@ pub(super) fn delivery_from(item: &Item) -> Result<Delivery, StoreError> {
 
 /// Whether `outcome` ends the delivery (mirrors [`Delivery::is_final`]).
 fn is_final_status(status: i64) -> bool {
-    matches!(status, deliver_status::DELIVERED | deliver_status::DROPPED | deliver_status::REJECTED)
+    matches!(
+        status,
+        deliver_status::DELIVERED | deliver_status::DROPPED | deliver_status::REJECTED
+    )
 }
 
 impl DynamoDbRecords {
@@ -122,14 +134,19 @@ impl DynamoDbRecords {
                 return Ok(Claim::Claimed(delivery_from(&item)?));
             }
             Err(e) => match e.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => failed.item.clone(),
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    failed.item.clone()
+                }
                 _ => return Err(sdk_error("UpdateItem", e)),
             },
         };
         // Older emulators do not return the item with the failure: read it.
         let old = match old {
             Some(item) if !item.is_empty() => Some(item),
-            _ => self.get(message_pk(account, message_id), delivery_sk(recipient)).await?,
+            _ => {
+                self.get(message_pk(account, message_id), delivery_sk(recipient))
+                    .await?
+            }
         };
         Ok(match old {
             None => Claim::Missing,
@@ -145,16 +162,27 @@ impl DynamoDbRecords {
         recipient: &EmailAddress,
         outcome: &Outcome,
     ) -> Result<(), StoreError> {
-        let mut set = vec!["#send = :send", "#status = :status", "#text = :text", "#at = :at"];
+        let mut set = vec![
+            "#send = :send",
+            "#status = :status",
+            "#text = :text",
+            "#at = :at",
+        ];
         let mut remove = Vec::new();
         let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(message_pk(account, message_id), delivery_sk(recipient))))
-            // Without the condition UpdateItem would create a bare item; the key includes the
-            // account, so another account's outcome finds nothing.
-            .condition_expression("attribute_exists(#pk)")
+            .set_key(Some(Self::key(
+                message_pk(account, message_id),
+                delivery_sk(recipient),
+            )))
+            // Without the existence check UpdateItem would create a bare item; the key includes
+            // the account, so another account's outcome finds nothing. A final status is never
+            // overwritten: a worker whose claim expired must not undo what a later one settled.
+            .condition_expression(
+                "attribute_exists(#pk) AND NOT (#status IN (:delivered, :dropped, :rejected))",
+            )
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#send", "send_status")
             .expression_attribute_names("#status", "deliver_status")
@@ -163,6 +191,9 @@ impl DynamoDbRecords {
             .expression_attribute_names("#until", "claimed_until")
             .expression_attribute_names("#pending", PENDING)
             .expression_attribute_names("#due", DUE_AT)
+            .expression_attribute_values(":delivered", n(deliver_status::DELIVERED))
+            .expression_attribute_values(":dropped", n(deliver_status::DROPPED))
+            .expression_attribute_values(":rejected", n(deliver_status::REJECTED))
             .expression_attribute_values(":send", n(outcome.send_status))
             .expression_attribute_values(":status", n(outcome.deliver_status))
             .expression_attribute_values(":text", s(outcome.deliver_message.as_str()))
@@ -178,7 +209,8 @@ impl DynamoDbRecords {
             remove.extend(["#pending", "#due"]);
         } else {
             set.push("#pending = :shard");
-            request = request.expression_attribute_values(":shard", s(pending_shard(message_id, recipient)));
+            request = request
+                .expression_attribute_values(":shard", s(pending_shard(message_id, recipient)));
             match outcome.retry_at {
                 Some(_) => set.push("#due = :retry"),
                 None => {

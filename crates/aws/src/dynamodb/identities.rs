@@ -3,14 +3,16 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 use sesame_core::StoreError;
-use sesame_core::model::{DkimAlgorithm, DkimKey, Identity, Sender};
+use sesame_core::model::{DkimAlgorithm, DkimKey, DkimKeyState, DnsCheck, Identity, Sender};
 use sesame_core::ports::Created;
 use sesame_core::types::{AccountId, DisplayName, Domain, EmailAddress};
 
 use super::item::{Item, Reader, as_map, b, n, s, time};
-use super::table::{PK, SK, account_pk, domain_pk, identity_sk, sender_sk};
+use super::table::{
+    GSI1, GSI1PK, GSI1SK, IDENTITIES_GSI1PK, PK, SK, account_pk, domain_pk, identity_sk, sender_sk,
+};
 use super::{DynamoDbRecords, cancelled_by_condition, is_condition_failure};
-use crate::error::{build_error, sdk_error};
+use crate::error::{build_error, corrupt, sdk_error};
 
 const DOMAIN_SK: &str = "DOMAIN";
 const IDENTITY_PREFIX: &str = "IDENTITY#";
@@ -31,7 +33,24 @@ fn algorithm_from(name: &str) -> Result<DkimAlgorithm, ()> {
     }
 }
 
-fn identity_item(i: &Identity) -> Item {
+fn state_name(state: DkimKeyState) -> &'static str {
+    match state {
+        DkimKeyState::Active => "active",
+        DkimKeyState::Pending => "pending",
+        DkimKeyState::Retired => "retired",
+    }
+}
+
+fn state_from(name: &str) -> Result<DkimKeyState, ()> {
+    match name {
+        "active" => Ok(DkimKeyState::Active),
+        "pending" => Ok(DkimKeyState::Pending),
+        "retired" => Ok(DkimKeyState::Retired),
+        _ => Err(()),
+    }
+}
+
+fn identity_item(i: &Identity) -> Result<Item, StoreError> {
     let keys = i
         .dkim_keys
         .iter()
@@ -39,27 +58,46 @@ fn identity_item(i: &Identity) -> Item {
             AttributeValue::M(Item::from([
                 ("selector".to_owned(), s(k.selector.as_str())),
                 ("algorithm".to_owned(), s(algorithm_name(k.algorithm))),
-                ("sealed_private_key".to_owned(), b(k.sealed_private_key.clone())),
+                (
+                    "sealed_private_key".to_owned(),
+                    b(k.sealed_private_key.clone()),
+                ),
                 ("public_key".to_owned(), s(k.public_key.as_str())),
+                ("state".to_owned(), s(state_name(k.state))),
             ]))
         })
         .collect();
     let tags = i
         .tags
         .iter()
-        .map(|(k, v)| AttributeValue::M(Item::from([("k".to_owned(), s(k.as_str())), ("v".to_owned(), s(v.as_str()))])))
+        .map(|(k, v)| {
+            AttributeValue::M(Item::from([
+                ("k".to_owned(), s(k.as_str())),
+                ("v".to_owned(), s(v.as_str())),
+            ]))
+        })
         .collect();
-    Item::from([
+    let mut item = Item::from([
         (PK.to_owned(), s(account_pk(&i.account))),
         (SK.to_owned(), s(identity_sk(&i.domain))),
+        (GSI1PK.to_owned(), s(IDENTITIES_GSI1PK)),
+        (GSI1SK.to_owned(), s(i.domain.as_str())),
         ("account".to_owned(), s(i.account.as_str())),
         ("domain".to_owned(), s(i.domain.as_str())),
         ("dkim_option".to_owned(), n(i.dkim_option)),
         ("dkim_keys".to_owned(), AttributeValue::L(keys)),
         ("verified".to_owned(), AttributeValue::Bool(i.verified)),
+        ("trusted".to_owned(), AttributeValue::Bool(i.trusted)),
         ("tags".to_owned(), AttributeValue::L(tags)),
         ("created_at".to_owned(), time(i.created_at)),
-    ])
+    ]);
+    // The DNS check is a report read back whole, never queried: kept as one JSON string.
+    if let Some(check) = &i.check {
+        let json = serde_json::to_string(check)
+            .map_err(|e| corrupt(format!("cannot encode DNS check: {e}")))?;
+        item.insert("dns_check".to_owned(), s(json));
+    }
+    Ok(item)
 }
 
 fn identity_from(item: &Item) -> Result<Identity, StoreError> {
@@ -74,6 +112,10 @@ fn identity_from(item: &Item) -> Result<Identity, StoreError> {
                 algorithm: k.parse("algorithm", algorithm_from)?,
                 sealed_private_key: k.b("sealed_private_key")?.to_vec(),
                 public_key: k.s("public_key")?.to_owned(),
+                // Keys stored before rotation existed were all active.
+                state: k
+                    .opt_parse("state", state_from)?
+                    .unwrap_or(DkimKeyState::Active),
             })
         })
         .collect::<Result<_, StoreError>>()?;
@@ -91,6 +133,8 @@ fn identity_from(item: &Item) -> Result<Identity, StoreError> {
         dkim_option: r.n("dkim_option")?,
         dkim_keys,
         verified: r.bool("verified")?,
+        trusted: r.opt_bool("trusted")?.unwrap_or(false),
+        check: r.opt_parse("dns_check", |json| serde_json::from_str::<DnsCheck>(json))?,
         tags,
         created_at: r.time("created_at")?,
     })
@@ -132,7 +176,10 @@ fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
 }
 
 impl DynamoDbRecords {
-    pub(super) async fn create_identity_impl(&self, identity: &Identity) -> Result<Created, StoreError> {
+    pub(super) async fn create_identity_impl(
+        &self,
+        identity: &Identity,
+    ) -> Result<Created, StoreError> {
         let claim = Item::from([
             (PK.to_owned(), s(domain_pk(&identity.domain))),
             (SK.to_owned(), s(DOMAIN_SK)),
@@ -145,7 +192,7 @@ impl DynamoDbRecords {
                 .client
                 .transact_write_items()
                 .transact_items(put_new(&self.table, claim.clone())?)
-                .transact_items(put_new(&self.table, identity_item(identity))?)
+                .transact_items(put_new(&self.table, identity_item(identity)?)?)
                 .send()
                 .await;
             match result {
@@ -155,29 +202,82 @@ impl DynamoDbRecords {
             }
             if let Some(item) = self.get(domain_pk(&identity.domain), DOMAIN_SK).await? {
                 let owner = Reader::new(&item, "domain").parse("account", AccountId::parse)?;
-                return Ok(if owner == identity.account { Created::AlreadyExists } else { Created::OwnedByOther });
+                return Ok(if owner == identity.account {
+                    Created::AlreadyExists
+                } else {
+                    Created::OwnedByOther
+                });
             }
         }
-        Err(StoreError::Unavailable(format!("domain {} is being created and deleted concurrently", identity.domain)))
+        Err(StoreError::Unavailable(format!(
+            "domain {} is being created and deleted concurrently",
+            identity.domain
+        )))
     }
 
-    pub(super) async fn get_identity_impl(&self, account: &AccountId, domain: &Domain) -> Result<Option<Identity>, StoreError> {
-        self.get(account_pk(account), identity_sk(domain)).await?.as_ref().map(identity_from).transpose()
+    pub(super) async fn get_identity_impl(
+        &self,
+        account: &AccountId,
+        domain: &Domain,
+    ) -> Result<Option<Identity>, StoreError> {
+        self.get(account_pk(account), identity_sk(domain))
+            .await?
+            .as_ref()
+            .map(identity_from)
+            .transpose()
     }
 
-    pub(super) async fn list_identities_impl(&self, account: &AccountId) -> Result<Vec<Identity>, StoreError> {
-        let items = self.query_prefix(account_pk(account), IDENTITY_PREFIX).await?;
-        let mut all = items.iter().map(identity_from).collect::<Result<Vec<_>, _>>()?;
+    pub(super) async fn list_identities_impl(
+        &self,
+        account: &AccountId,
+    ) -> Result<Vec<Identity>, StoreError> {
+        let items = self
+            .query_prefix(account_pk(account), IDENTITY_PREFIX)
+            .await?;
+        let mut all = items
+            .iter()
+            .map(identity_from)
+            .collect::<Result<Vec<_>, _>>()?;
         all.sort_by(|a, b| (a.created_at, &a.domain).cmp(&(b.created_at, &b.domain)));
         Ok(all)
     }
 
-    pub(super) async fn update_identity_impl(&self, identity: &Identity) -> Result<bool, StoreError> {
+    pub(super) async fn list_all_identities_impl(&self) -> Result<Vec<Identity>, StoreError> {
+        // Every identity item is also in GSI1 partition `IDENTITIES`, sorted by domain.
+        let mut all = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", GSI1PK)
+                .expression_attribute_values(":pk", s(IDENTITIES_GSI1PK))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query", e))?;
+            for item in out.items() {
+                all.push(identity_from(item)?);
+            }
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    pub(super) async fn update_identity_impl(
+        &self,
+        identity: &Identity,
+    ) -> Result<bool, StoreError> {
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(identity_item(identity)))
+            .set_item(Some(identity_item(identity)?))
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PK)
             .send()
@@ -189,7 +289,11 @@ impl DynamoDbRecords {
         }
     }
 
-    pub(super) async fn delete_identity_impl(&self, account: &AccountId, domain: &Domain) -> Result<bool, StoreError> {
+    pub(super) async fn delete_identity_impl(
+        &self,
+        account: &AccountId,
+        domain: &Domain,
+    ) -> Result<bool, StoreError> {
         let identity = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(account_pk(account), identity_sk(domain))))
@@ -237,18 +341,38 @@ impl DynamoDbRecords {
         }
     }
 
-    pub(super) async fn get_sender_impl(&self, account: &AccountId, address: &EmailAddress) -> Result<Option<Sender>, StoreError> {
-        self.get(account_pk(account), sender_sk(address)).await?.as_ref().map(sender_from).transpose()
+    pub(super) async fn get_sender_impl(
+        &self,
+        account: &AccountId,
+        address: &EmailAddress,
+    ) -> Result<Option<Sender>, StoreError> {
+        self.get(account_pk(account), sender_sk(address))
+            .await?
+            .as_ref()
+            .map(sender_from)
+            .transpose()
     }
 
-    pub(super) async fn list_senders_impl(&self, account: &AccountId) -> Result<Vec<Sender>, StoreError> {
-        let items = self.query_prefix(account_pk(account), SENDER_PREFIX).await?;
-        let mut all = items.iter().map(sender_from).collect::<Result<Vec<_>, _>>()?;
+    pub(super) async fn list_senders_impl(
+        &self,
+        account: &AccountId,
+    ) -> Result<Vec<Sender>, StoreError> {
+        let items = self
+            .query_prefix(account_pk(account), SENDER_PREFIX)
+            .await?;
+        let mut all = items
+            .iter()
+            .map(sender_from)
+            .collect::<Result<Vec<_>, _>>()?;
         all.sort_by(|a, b| (a.created_at, &a.address).cmp(&(b.created_at, &b.address)));
         Ok(all)
     }
 
-    pub(super) async fn delete_sender_impl(&self, account: &AccountId, address: &EmailAddress) -> Result<bool, StoreError> {
+    pub(super) async fn delete_sender_impl(
+        &self,
+        account: &AccountId,
+        address: &EmailAddress,
+    ) -> Result<bool, StoreError> {
         let out = self
             .client
             .delete_item()

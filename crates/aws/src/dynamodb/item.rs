@@ -53,16 +53,24 @@ impl<'a> Reader<'a> {
     }
 
     fn missing(&self, name: &str) -> StoreError {
-        corrupt(format!("{} item: attribute {name} missing or of the wrong type", self.kind))
+        corrupt(format!(
+            "{} item: attribute {name} missing or of the wrong type",
+            self.kind
+        ))
     }
 
     fn invalid(&self, name: &str) -> StoreError {
-        corrupt(format!("{} item: attribute {name} has an invalid value", self.kind))
+        corrupt(format!(
+            "{} item: attribute {name} has an invalid value",
+            self.kind
+        ))
     }
 
     /// Whether the attribute is present (and not NULL).
     pub(crate) fn has(&self, name: &str) -> bool {
-        self.item.get(name).is_some_and(|v| !matches!(v, AttributeValue::Null(_)))
+        self.item
+            .get(name)
+            .is_some_and(|v| !matches!(v, AttributeValue::Null(_)))
     }
 
     /// A required string.
@@ -80,13 +88,23 @@ impl<'a> Reader<'a> {
     }
 
     /// A required string parsed into a domain type.
-    pub(crate) fn parse<T, E>(&self, name: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Result<T, StoreError> {
+    pub(crate) fn parse<T, E>(
+        &self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<T, StoreError> {
         parse(self.s(name)?).map_err(|_| self.invalid(name))
     }
 
     /// An optional string parsed into a domain type.
-    pub(crate) fn opt_parse<T, E>(&self, name: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Result<Option<T>, StoreError> {
-        self.opt_s(name)?.map(|v| parse(v).map_err(|_| self.invalid(name))).transpose()
+    pub(crate) fn opt_parse<T, E>(
+        &self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, StoreError> {
+        self.opt_s(name)?
+            .map(|v| parse(v).map_err(|_| self.invalid(name)))
+            .transpose()
     }
 
     /// A required number.
@@ -119,6 +137,15 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An optional boolean.
+    pub(crate) fn opt_bool(&self, name: &str) -> Result<Option<bool>, StoreError> {
+        match self.item.get(name) {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(AttributeValue::Bool(v)) => Ok(Some(*v)),
+            Some(_) => Err(self.missing(name)),
+        }
+    }
+
     /// A required list (absent reads as empty: DynamoDB items may omit empty lists).
     pub(crate) fn list(&self, name: &str) -> Result<&'a [AttributeValue], StoreError> {
         match self.item.get(name) {
@@ -142,6 +169,11 @@ impl<'a> Reader<'a> {
 }
 
 /// The map inside a list element, or a corrupt-item error.
-pub(crate) fn as_map<'a>(value: &'a AttributeValue, kind: &'static str) -> Result<&'a Item, StoreError> {
-    value.as_m().map_err(|_| corrupt(format!("{kind}: list element is not a map")))
+pub(crate) fn as_map<'a>(
+    value: &'a AttributeValue,
+    kind: &'static str,
+) -> Result<&'a Item, StoreError> {
+    value
+        .as_m()
+        .map_err(|_| corrupt(format!("{kind}: list element is not a map")))
 }

@@ -10,8 +10,8 @@ use super::DynamoDbRecords;
 use super::deliveries::delivery_from;
 use super::item::{Item, s, time, time_key};
 use super::table::{
-    DELIVERY_PREFIX, DUE_AT, GSI1, GSI1PK, GSI1SK, MESSAGE_SK, PENDING, PENDING_INDEX, deliveries_gsi1pk,
-    delivery_gsi1sk, delivery_sk, message_pk, pending_shards,
+    DELIVERY_PREFIX, DUE_AT, GSI1, GSI1PK, GSI1SK, MESSAGE_SK, PENDING, PENDING_INDEX,
+    deliveries_gsi1pk, delivery_gsi1sk, delivery_sk, message_pk, pending_shards,
 };
 use crate::error::sdk_error;
 
@@ -21,12 +21,21 @@ fn to_usize(n: u64) -> usize {
 
 /// Runs a query page after page, decoding items, skipping the first `offset` and stopping
 /// once `limit` are collected.
-async fn collect(query: QueryFluentBuilder, offset: usize, limit: usize) -> Result<Vec<Delivery>, StoreError> {
+async fn collect(
+    query: QueryFluentBuilder,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<Delivery>, StoreError> {
     let mut found = Vec::new();
     let mut skipped = 0;
     let mut start = None;
     loop {
-        let out = query.clone().set_exclusive_start_key(start).send().await.map_err(|e| sdk_error("Query", e))?;
+        let out = query
+            .clone()
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
         for item in out.items() {
             if skipped < offset {
                 skipped += 1;
@@ -49,7 +58,10 @@ fn in_window(d: &Delivery, q: &DeliveryQuery) -> bool {
 }
 
 impl DynamoDbRecords {
-    pub(super) async fn list_deliveries_impl(&self, q: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+    pub(super) async fn list_deliveries_impl(
+        &self,
+        q: &DeliveryQuery,
+    ) -> Result<Vec<Delivery>, StoreError> {
         if q.limit == 0 || q.from >= q.until {
             return Ok(Vec::new());
         }
@@ -62,7 +74,11 @@ impl DynamoDbRecords {
     /// One message's deliveries: a strongly consistent read of its partition. The header is
     /// read first: once it exists the whole insert transaction has committed, so the query
     /// that follows sees every delivery (never part of them).
-    async fn list_message_deliveries(&self, q: &DeliveryQuery, id: &sesame_core::types::MessageId) -> Result<Vec<Delivery>, StoreError> {
+    async fn list_message_deliveries(
+        &self,
+        q: &DeliveryQuery,
+        id: &sesame_core::types::MessageId,
+    ) -> Result<Vec<Delivery>, StoreError> {
         let pk = message_pk(&q.account, id);
         let items: Vec<Item> = match &q.recipient {
             Some(rcpt) => self.get(pk, delivery_sk(rcpt)).await?.into_iter().collect(),
@@ -73,16 +89,26 @@ impl DynamoDbRecords {
                 self.query_prefix(pk, DELIVERY_PREFIX).await?
             }
         };
-        let mut found = items.iter().map(delivery_from).collect::<Result<Vec<_>, _>>()?;
+        let mut found = items
+            .iter()
+            .map(delivery_from)
+            .collect::<Result<Vec<_>, _>>()?;
         found.retain(|d| in_window(d, q));
         found.sort_by_cached_key(|d| delivery_gsi1sk(d.request_time, &d.message_id, &d.recipient));
-        Ok(found.into_iter().skip(to_usize(q.offset)).take(to_usize(q.limit)).collect())
+        Ok(found
+            .into_iter()
+            .skip(to_usize(q.offset))
+            .take(to_usize(q.limit))
+            .collect())
     }
 
     /// An account's deliveries in a request-time window through GSI1. `[from, until)` is the
     /// key range `BETWEEN <from> AND <until>`: every sort key of the last millisecond starts
     /// with `<until>#`, so sorts after the bare `<until>` and is excluded.
-    async fn list_account_deliveries(&self, q: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+    async fn list_account_deliveries(
+        &self,
+        q: &DeliveryQuery,
+    ) -> Result<Vec<Delivery>, StoreError> {
         let mut query = self
             .client
             .query()
@@ -105,7 +131,11 @@ impl DynamoDbRecords {
 
     /// Not-final deliveries due before `before`, across the installation: each `PENDING#<n>`
     /// partition of the sparse index is queried for its oldest `limit`, then merged.
-    pub(super) async fn stale_deliveries_impl(&self, before: DateTime<Utc>, limit: u64) -> Result<Vec<Delivery>, StoreError> {
+    pub(super) async fn stale_deliveries_impl(
+        &self,
+        before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Delivery>, StoreError> {
         let limit = to_usize(limit);
         if limit == 0 {
             return Ok(Vec::new());
@@ -128,7 +158,10 @@ impl DynamoDbRecords {
         // The index is sparse by construction; the check guards against a half-migrated item.
         found.retain(|d| !d.is_final());
         found.sort_by_cached_key(|d| {
-            (d.claimed_until.unwrap_or(d.request_time), delivery_gsi1sk(d.request_time, &d.message_id, &d.recipient))
+            (
+                d.claimed_until.unwrap_or(d.request_time),
+                delivery_gsi1sk(d.request_time, &d.message_id, &d.recipient),
+            )
         });
         found.truncate(limit);
         Ok(found)

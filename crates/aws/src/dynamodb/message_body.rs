@@ -25,13 +25,21 @@ pub(crate) fn encode(message: &Message) -> Result<Vec<u8>, StoreError> {
     let stripped = message
         .attachments
         .iter()
-        .map(|a| Attachment { file_name: a.file_name.clone(), content_type: a.content_type.clone(), data: Vec::new() })
+        .map(|a| Attachment {
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            data: Vec::new(),
+        })
         .collect();
     let head = Head {
-        message: Message { attachments: stripped, ..message.clone() },
+        message: Message {
+            attachments: stripped,
+            ..message.clone()
+        },
         attachment_lengths: message.attachments.iter().map(|a| a.data.len()).collect(),
     };
-    let json = serde_json::to_vec(&head).map_err(|e| corrupt(format!("cannot encode message: {e}")))?;
+    let json =
+        serde_json::to_vec(&head).map_err(|e| corrupt(format!("cannot encode message: {e}")))?;
     let json_len = u32::try_from(json.len()).map_err(|_| corrupt("message head too large"))?;
     let data_len: usize = head.attachment_lengths.iter().sum();
     let mut out = Vec::with_capacity(5 + json.len() + data_len);
@@ -51,16 +59,22 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Message, StoreError> {
     if version != VERSION {
         return Err(bad("unknown version"));
     }
-    let (len, rest) = rest.split_first_chunk::<4>().ok_or_else(|| bad("truncated"))?;
+    let (len, rest) = rest
+        .split_first_chunk::<4>()
+        .ok_or_else(|| bad("truncated"))?;
     let json_len = usize::try_from(u32::from_be_bytes(*len)).map_err(|_| bad("head length"))?;
-    let (json, mut data) = rest.split_at_checked(json_len).ok_or_else(|| bad("truncated head"))?;
+    let (json, mut data) = rest
+        .split_at_checked(json_len)
+        .ok_or_else(|| bad("truncated head"))?;
     let head: Head = serde_json::from_slice(json).map_err(|e| bad(&e.to_string()))?;
     let mut message = head.message;
     if head.attachment_lengths.len() != message.attachments.len() {
         return Err(bad("attachment count"));
     }
     for (attachment, len) in message.attachments.iter_mut().zip(head.attachment_lengths) {
-        let (bytes, rest) = data.split_at_checked(len).ok_or_else(|| bad("truncated attachment"))?;
+        let (bytes, rest) = data
+            .split_at_checked(len)
+            .ok_or_else(|| bad("truncated attachment"))?;
         attachment.data = bytes.to_vec();
         data = rest;
     }

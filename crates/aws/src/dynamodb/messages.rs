@@ -44,7 +44,11 @@ fn part_sk(hash: &str, n: usize) -> String {
 impl DynamoDbRecords {
     fn check_deliveries(message: &Message, deliveries: &[Delivery]) -> Result<(), StoreError> {
         if deliveries.len() > MAX_DELIVERIES {
-            return Err(corrupt(format!("message {} has {} deliveries; at most {MAX_DELIVERIES}", message.id, deliveries.len())));
+            return Err(corrupt(format!(
+                "message {} has {} deliveries; at most {MAX_DELIVERIES}",
+                message.id,
+                deliveries.len()
+            )));
         }
         let mut seen = HashSet::new();
         for d in deliveries {
@@ -52,13 +56,21 @@ impl DynamoDbRecords {
                 return Err(corrupt("delivery does not belong to the message"));
             }
             if !seen.insert(&d.recipient) {
-                return Err(corrupt(format!("message {} lists recipient {} twice", message.id, d.recipient.redacted())));
+                return Err(corrupt(format!(
+                    "message {} lists recipient {} twice",
+                    message.id,
+                    d.recipient.redacted()
+                )));
             }
         }
         Ok(())
     }
 
-    pub(super) async fn insert_message_impl(&self, message: &Message, deliveries: &[Delivery]) -> Result<(), StoreError> {
+    pub(super) async fn insert_message_impl(
+        &self,
+        message: &Message,
+        deliveries: &[Delivery],
+    ) -> Result<(), StoreError> {
         Self::check_deliveries(message, deliveries)?;
         let body = message_body::encode(message)?;
         let pk = message_pk(&message.account, &message.id);
@@ -68,7 +80,10 @@ impl DynamoDbRecords {
             (SK.to_owned(), s(MESSAGE_SK)),
             ("account".to_owned(), s(message.account.as_str())),
             ("message_id".to_owned(), s(message.id.as_str())),
-            ("created_at".to_owned(), super::item::time(message.created_at)),
+            (
+                "created_at".to_owned(),
+                super::item::time(message.created_at),
+            ),
         ]);
         if let Some(e) = &expires {
             header.insert(EXPIRES_AT.to_owned(), e.clone());
@@ -81,7 +96,11 @@ impl DynamoDbRecords {
                 .chunks(PART_SIZE)
                 .enumerate()
                 .map(|(i, chunk)| {
-                    let mut part = Item::from([(PK.to_owned(), s(pk.clone())), (SK.to_owned(), s(part_sk(&hash, i))), ("data".to_owned(), b(chunk))]);
+                    let mut part = Item::from([
+                        (PK.to_owned(), s(pk.clone())),
+                        (SK.to_owned(), s(part_sk(&hash, i))),
+                        ("data".to_owned(), b(chunk)),
+                    ]);
                     if let Some(e) = &expires {
                         part.insert(EXPIRES_AT.to_owned(), e.clone());
                     }
@@ -95,7 +114,11 @@ impl DynamoDbRecords {
         let mut request = self.client.transact_write_items();
         // The header goes last: an emulator applying the items in order then never shows the
         // header before the deliveries (DynamoDB itself applies the transaction atomically).
-        for item in deliveries.iter().map(|d| delivery_item(d, expires.clone())).chain([header]) {
+        for item in deliveries
+            .iter()
+            .map(|d| delivery_item(d, expires.clone()))
+            .chain([header])
+        {
             let put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(item))
@@ -107,7 +130,9 @@ impl DynamoDbRecords {
         }
         match request.send().await {
             Ok(_) => Ok(()),
-            Err(e) if cancelled_by_condition(&e) => Err(corrupt(format!("message {} already exists", message.id))),
+            Err(e) if cancelled_by_condition(&e) => {
+                Err(corrupt(format!("message {} already exists", message.id)))
+            }
             Err(e) => Err(sdk_error("TransactWriteItems", e)),
         }
     }
@@ -116,7 +141,10 @@ impl DynamoDbRecords {
     async fn write_parts(&self, parts: Vec<Item>) -> Result<(), StoreError> {
         let mut requests = Vec::with_capacity(parts.len());
         for item in parts {
-            let put = PutRequest::builder().set_item(Some(item)).build().map_err(|e| build_error("BatchWriteItem", e))?;
+            let put = PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map_err(|e| build_error("BatchWriteItem", e))?;
             requests.push(WriteRequest::builder().put_request(put).build());
         }
         for batch in requests.chunks(BATCH_SIZE) {
@@ -124,7 +152,10 @@ impl DynamoDbRecords {
             let mut attempt = 0;
             while !pending.is_empty() {
                 if attempt == BATCH_ATTEMPTS {
-                    return Err(StoreError::Unavailable(format!("{} message parts still unprocessed", pending.len())));
+                    return Err(StoreError::Unavailable(format!(
+                        "{} message parts still unprocessed",
+                        pending.len()
+                    )));
                 }
                 if attempt > 0 {
                     tokio::time::sleep(Duration::from_millis(50 << attempt.min(5))).await;
@@ -137,13 +168,20 @@ impl DynamoDbRecords {
                     .send()
                     .await
                     .map_err(|e| sdk_error("BatchWriteItem", e))?;
-                pending = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
             }
         }
         Ok(())
     }
 
-    pub(super) async fn get_message_impl(&self, account: &AccountId, id: &MessageId) -> Result<Option<Message>, StoreError> {
+    pub(super) async fn get_message_impl(
+        &self,
+        account: &AccountId,
+        id: &MessageId,
+    ) -> Result<Option<Message>, StoreError> {
         let pk = message_pk(account, id);
         let Some(header) = self.get(pk.clone(), MESSAGE_SK).await? else {
             return Ok(None);
@@ -154,9 +192,14 @@ impl DynamoDbRecords {
         } else {
             let count: usize = r.n("parts")?;
             let hash = r.s("parts_hash")?;
-            let parts = self.query_prefix(pk, &format!("{PART_PREFIX}{hash}#")).await?;
+            let parts = self
+                .query_prefix(pk, &format!("{PART_PREFIX}{hash}#"))
+                .await?;
             if parts.len() != count {
-                return Err(corrupt(format!("message {id}: {} of {count} parts found", parts.len())));
+                return Err(corrupt(format!(
+                    "message {id}: {} of {count} parts found",
+                    parts.len()
+                )));
             }
             let mut body = Vec::with_capacity(count * PART_SIZE);
             for part in &parts {

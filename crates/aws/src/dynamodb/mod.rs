@@ -9,8 +9,8 @@
 mod accounts;
 mod deliveries;
 mod identities;
-mod listing;
 pub(crate) mod item;
+mod listing;
 mod message_body;
 mod messages;
 mod records;
@@ -46,7 +46,11 @@ impl DynamoDbRecords {
     /// comes from `aws_config`, so endpoints follow the standard environment
     /// (`AWS_ENDPOINT_URL_DYNAMODB`, …) with no code branch.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into(), retention: Some(DEFAULT_RETENTION) }
+        Self {
+            client,
+            table: table.into(),
+            retention: Some(DEFAULT_RETENTION),
+        }
     }
 
     /// Sets how long after acceptance message and delivery items become eligible for TTL
@@ -124,9 +128,10 @@ fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(err: &
 /// conflict or throttling, which are worth retrying).
 fn cancelled_by_condition<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
     match err.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
-            e.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
-        }
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
+            .cancellation_reasons()
+            .iter()
+            .any(|r| r.code() == Some("ConditionalCheckFailed")),
         _ => false,
     }
 }

@@ -9,7 +9,11 @@ use sesame_core::types::{AccountId, Domain, EmailAddress, MessageId, SecretId, T
 use super::DynamoDbRecords;
 
 impl Records for DynamoDbRecords {
-    async fn ensure_account(&self, account: &AccountId, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn ensure_account(
+        &self,
+        account: &AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         self.ensure_account_impl(account, now).await
     }
 
@@ -41,15 +45,28 @@ impl Records for DynamoDbRecords {
         self.update_template_impl(template).await
     }
 
-    async fn get_template(&self, account: &AccountId, id: TemplateId) -> Result<Option<Template>, StoreError> {
+    async fn get_template(
+        &self,
+        account: &AccountId,
+        id: TemplateId,
+    ) -> Result<Option<Template>, StoreError> {
         self.get_template_impl(account, id).await
     }
 
-    async fn list_templates(&self, account: &AccountId, offset: u64, limit: u64) -> Result<(Vec<Template>, u64), StoreError> {
+    async fn list_templates(
+        &self,
+        account: &AccountId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Template>, u64), StoreError> {
         self.list_templates_impl(account, offset, limit).await
     }
 
-    async fn delete_template(&self, account: &AccountId, id: TemplateId) -> Result<bool, StoreError> {
+    async fn delete_template(
+        &self,
+        account: &AccountId,
+        id: TemplateId,
+    ) -> Result<bool, StoreError> {
         self.delete_template_impl(account, id).await
     }
 
@@ -57,7 +74,11 @@ impl Records for DynamoDbRecords {
         self.create_identity_impl(identity).await
     }
 
-    async fn get_identity(&self, account: &AccountId, domain: &Domain) -> Result<Option<Identity>, StoreError> {
+    async fn get_identity(
+        &self,
+        account: &AccountId,
+        domain: &Domain,
+    ) -> Result<Option<Identity>, StoreError> {
         self.get_identity_impl(account, domain).await
     }
 
@@ -65,11 +86,19 @@ impl Records for DynamoDbRecords {
         self.list_identities_impl(account).await
     }
 
+    async fn list_all_identities(&self) -> Result<Vec<Identity>, StoreError> {
+        self.list_all_identities_impl().await
+    }
+
     async fn update_identity(&self, identity: &Identity) -> Result<bool, StoreError> {
         self.update_identity_impl(identity).await
     }
 
-    async fn delete_identity(&self, account: &AccountId, domain: &Domain) -> Result<bool, StoreError> {
+    async fn delete_identity(
+        &self,
+        account: &AccountId,
+        domain: &Domain,
+    ) -> Result<bool, StoreError> {
         self.delete_identity_impl(account, domain).await
     }
 
@@ -77,7 +106,11 @@ impl Records for DynamoDbRecords {
         self.create_sender_impl(sender).await
     }
 
-    async fn get_sender(&self, account: &AccountId, address: &EmailAddress) -> Result<Option<Sender>, StoreError> {
+    async fn get_sender(
+        &self,
+        account: &AccountId,
+        address: &EmailAddress,
+    ) -> Result<Option<Sender>, StoreError> {
         self.get_sender_impl(account, address).await
     }
 
@@ -85,15 +118,27 @@ impl Records for DynamoDbRecords {
         self.list_senders_impl(account).await
     }
 
-    async fn delete_sender(&self, account: &AccountId, address: &EmailAddress) -> Result<bool, StoreError> {
+    async fn delete_sender(
+        &self,
+        account: &AccountId,
+        address: &EmailAddress,
+    ) -> Result<bool, StoreError> {
         self.delete_sender_impl(account, address).await
     }
 
-    async fn insert_message(&self, message: &Message, deliveries: &[Delivery]) -> Result<(), StoreError> {
+    async fn insert_message(
+        &self,
+        message: &Message,
+        deliveries: &[Delivery],
+    ) -> Result<(), StoreError> {
         self.insert_message_impl(message, deliveries).await
     }
 
-    async fn get_message(&self, account: &AccountId, id: &MessageId) -> Result<Option<Message>, StoreError> {
+    async fn get_message(
+        &self,
+        account: &AccountId,
+        id: &MessageId,
+    ) -> Result<Option<Message>, StoreError> {
         self.get_message_impl(account, id).await
     }
 
@@ -105,18 +150,30 @@ impl Records for DynamoDbRecords {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Claim, StoreError> {
-        self.claim_delivery_impl(account, message_id, recipient, now, until).await
+        self.claim_delivery_impl(account, message_id, recipient, now, until)
+            .await
     }
 
-    async fn record_outcome(&self, account: &AccountId, message_id: &MessageId, recipient: &EmailAddress, outcome: &Outcome) -> Result<(), StoreError> {
-        self.record_outcome_impl(account, message_id, recipient, outcome).await
+    async fn record_outcome(
+        &self,
+        account: &AccountId,
+        message_id: &MessageId,
+        recipient: &EmailAddress,
+        outcome: &Outcome,
+    ) -> Result<(), StoreError> {
+        self.record_outcome_impl(account, message_id, recipient, outcome)
+            .await
     }
 
     async fn list_deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
         self.list_deliveries_impl(query).await
     }
 
-    async fn stale_deliveries(&self, before: DateTime<Utc>, limit: u64) -> Result<Vec<Delivery>, StoreError> {
+    async fn stale_deliveries(
+        &self,
+        before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Delivery>, StoreError> {
         self.stale_deliveries_impl(before, limit).await
     }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TableStatus,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TableStatus,
 };
 use chrono::{DateTime, Utc};
 use sesame_core::StoreError;
@@ -21,7 +21,8 @@ use crate::error::{build_error, sdk_error};
 pub(crate) const PK: &str = "pk";
 /// Sort key attribute (S).
 pub(crate) const SK: &str = "sk";
-/// GSI1 (overloaded): keys by creation time, deliveries by account and request time.
+/// GSI1 (overloaded): keys by creation time, domains by name, deliveries by account and
+/// request time.
 pub(crate) const GSI1: &str = "gsi1";
 /// GSI1 partition key attribute (S).
 pub(crate) const GSI1PK: &str = "gsi1pk";
@@ -53,6 +54,9 @@ pub(crate) fn key_pk(id: &SecretId) -> String {
 
 /// GSI1 partition holding every API key (operator listing).
 pub(crate) const KEYS_GSI1PK: &str = "KEYS";
+
+/// GSI1 partition holding every sender domain, sorted by domain (the periodic DNS re-check).
+pub(crate) const IDENTITIES_GSI1PK: &str = "IDENTITIES";
 
 /// `SEQ#<name>`: one counter item per named sequence.
 pub(crate) fn sequence_pk(name: &str) -> String {
@@ -104,13 +108,23 @@ pub(crate) fn deliveries_gsi1pk(account: &AccountId) -> String {
 }
 
 /// GSI1 sort key of a delivery: request time first, so a key range is a time window.
-pub(crate) fn delivery_gsi1sk(request_time: DateTime<Utc>, message: &MessageId, recipient: &EmailAddress) -> String {
+pub(crate) fn delivery_gsi1sk(
+    request_time: DateTime<Utc>,
+    message: &MessageId,
+    recipient: &EmailAddress,
+) -> String {
     format!("{}#{message}#{recipient}", time_key(request_time))
 }
 
 /// The pending-index partition of a delivery: a stable hash (FNV-1a) of its identity.
 pub(crate) fn pending_shard(message: &MessageId, recipient: &EmailAddress) -> String {
-    let hash = fnv1a(message.as_str().bytes().chain([0]).chain(recipient.as_str().bytes()));
+    let hash = fnv1a(
+        message
+            .as_str()
+            .bytes()
+            .chain([0])
+            .chain(recipient.as_str().bytes()),
+    );
     format!("PENDING#{}", hash % u64::from(PENDING_SHARDS))
 }
 
@@ -121,15 +135,25 @@ pub(crate) fn pending_shards() -> impl Iterator<Item = String> {
 
 /// 64-bit FNV-1a: stable across builds and platforms (unlike `DefaultHasher`).
 pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
-    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
-    KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().map_err(|e| build_error("CreateTable", e))
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .map_err(|e| build_error("CreateTable", e))
 }
 
 fn attribute(name: &str, kind: ScalarAttributeType) -> Result<AttributeDefinition, StoreError> {
-    AttributeDefinition::builder().attribute_name(name).attribute_type(kind).build().map_err(|e| build_error("CreateTable", e))
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(kind)
+        .build()
+        .map_err(|e| build_error("CreateTable", e))
 }
 
 fn index(name: &str, hash: &str, range: &str) -> Result<GlobalSecondaryIndex, StoreError> {
@@ -137,7 +161,11 @@ fn index(name: &str, hash: &str, range: &str) -> Result<GlobalSecondaryIndex, St
         .index_name(name)
         .key_schema(key(hash, KeyType::Hash)?)
         .key_schema(key(range, KeyType::Range)?)
-        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
         .build()
         .map_err(|e| build_error("CreateTable", e))
 }
@@ -168,11 +196,18 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError>
         Err(err) => return Err(sdk_error("CreateTable", err)),
     }
     for _ in 0..120 {
-        let described = client.describe_table().table_name(name).send().await.map_err(|e| sdk_error("DescribeTable", e))?;
+        let described = client
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .map_err(|e| sdk_error("DescribeTable", e))?;
         if described.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    Err(StoreError::Unavailable(format!("table {name} did not become active within a minute")))
+    Err(StoreError::Unavailable(format!(
+        "table {name} did not become active within a minute"
+    )))
 }

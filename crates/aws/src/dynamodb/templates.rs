@@ -5,9 +5,9 @@ use sesame_core::StoreError;
 use sesame_core::model::Template;
 use sesame_core::types::{AccountId, TemplateId};
 
-use super::{DynamoDbRecords, is_condition_failure};
 use super::item::{Item, Reader, n, s, time};
 use super::table::{PK, SK, account_pk, template_sk};
+use super::{DynamoDbRecords, is_condition_failure};
 use crate::error::{corrupt, sdk_error};
 
 const TEMPLATE_PREFIX: &str = "TEMPLATE#";
@@ -58,19 +58,28 @@ impl DynamoDbRecords {
         match result {
             Ok(_) => Ok(()),
             // Ids come from a sequence, so a collision means the sequence was reset.
-            Err(e) if is_condition_failure(&e) => Err(corrupt(format!("template {} already exists", template.id.0))),
+            Err(e) if is_condition_failure(&e) => Err(corrupt(format!(
+                "template {} already exists",
+                template.id.0
+            ))),
             Err(e) => Err(sdk_error("PutItem", e)),
         }
     }
 
-    pub(super) async fn update_template_impl(&self, template: &Template) -> Result<bool, StoreError> {
+    pub(super) async fn update_template_impl(
+        &self,
+        template: &Template,
+    ) -> Result<bool, StoreError> {
         let mut set = vec!["#name = :name"];
         let mut remove = Vec::new();
         let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(account_pk(&template.account), template_sk(template.id))))
+            .set_key(Some(Self::key(
+                account_pk(&template.account),
+                template_sk(template.id),
+            )))
             // The key includes the account, so another account's update finds no item.
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PK)
@@ -103,16 +112,34 @@ impl DynamoDbRecords {
         }
     }
 
-    pub(super) async fn get_template_impl(&self, account: &AccountId, id: TemplateId) -> Result<Option<Template>, StoreError> {
-        self.get(account_pk(account), template_sk(id)).await?.as_ref().map(template_from).transpose()
+    pub(super) async fn get_template_impl(
+        &self,
+        account: &AccountId,
+        id: TemplateId,
+    ) -> Result<Option<Template>, StoreError> {
+        self.get(account_pk(account), template_sk(id))
+            .await?
+            .as_ref()
+            .map(template_from)
+            .transpose()
     }
 
-    pub(super) async fn list_templates_impl(&self, account: &AccountId, offset: u64, limit: u64) -> Result<(Vec<Template>, u64), StoreError> {
+    pub(super) async fn list_templates_impl(
+        &self,
+        account: &AccountId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Template>, u64), StoreError> {
         // The API reports the total, so every template of the account is read anyway; accounts
         // hold a bounded number of templates (ExceedTemplateLimit).
-        let items = self.query_prefix(account_pk(account), TEMPLATE_PREFIX).await?;
-        let mut all = items.iter().map(template_from).collect::<Result<Vec<_>, _>>()?;
-        all.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        let items = self
+            .query_prefix(account_pk(account), TEMPLATE_PREFIX)
+            .await?;
+        let mut all = items
+            .iter()
+            .map(template_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        all.sort_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
         let total = all.len() as u64;
         let page = all
             .into_iter()
@@ -122,7 +149,11 @@ impl DynamoDbRecords {
         Ok((page, total))
     }
 
-    pub(super) async fn delete_template_impl(&self, account: &AccountId, id: TemplateId) -> Result<bool, StoreError> {
+    pub(super) async fn delete_template_impl(
+        &self,
+        account: &AccountId,
+        id: TemplateId,
+    ) -> Result<bool, StoreError> {
         let out = self
             .client
             .delete_item()

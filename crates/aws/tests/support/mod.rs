@@ -1,9 +1,10 @@
 //! Test support: a moto server (an AWS protocol emulator) on a free loopback port, shared by
 //! the tests of one binary that run at the same time and killed when the last of them ends.
 //!
-//! The server is `<workspace>/.venv/bin/moto_server` (install it with
-//! `.venv/bin/pip install -r tests/requirements.txt`), or `$SESAME_TEST_PYTHON -m moto.server`
-//! when that variable is set. Without it the tests fail: they never pass without having run.
+//! The server is moto's, started through `moto_atomic.py` (which makes each backend call
+//! atomic, as the real services are) with `<workspace>/.venv/bin/python`, or with
+//! `$SESAME_TEST_PYTHON` when set; install moto with `.venv/bin/pip install -r
+//! tests/requirements.txt`. Without moto the tests fail: they never pass without having run.
 //! Each test gets its own table or queue name, so tests share the server but not state.
 
 #![allow(dead_code)]
@@ -22,6 +23,7 @@ use sesame_aws::{DynamoDbRecords, SqsJobQueue, create_queue, create_table};
 /// A running moto server; killed on drop.
 pub struct Moto {
     child: Child,
+    log_path: PathBuf,
     /// `http://127.0.0.1:<port>`.
     pub endpoint: String,
 }
@@ -30,6 +32,7 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log_path);
     }
 }
 
@@ -48,23 +51,21 @@ pub fn moto() -> Arc<Moto> {
 }
 
 fn command(port: u16) -> Command {
-    let port = port.to_string();
-    if let Some(python) = std::env::var_os("SESAME_TEST_PYTHON") {
-        let mut cmd = Command::new(python);
-        cmd.args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port]);
-        return cmd;
-    }
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let server = workspace.join(".venv/bin/moto_server");
+    let support = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support");
+    let python = match std::env::var_os("SESAME_TEST_PYTHON") {
+        Some(python) => PathBuf::from(python),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"),
+    };
     assert!(
-        server.exists(),
-        "moto is not installed: {} is missing. Install it with \
-         `.venv/bin/pip install -r tests/requirements.txt` (moto[server]), \
-         or set SESAME_TEST_PYTHON to a python that has moto",
-        server.display()
+        python.exists() || std::env::var_os("SESAME_TEST_PYTHON").is_some(),
+        "no python for moto: {} is missing. Create the venv and install moto with \
+         `python3 -m venv .venv && .venv/bin/pip install -r tests/requirements.txt`, \
+         or set SESAME_TEST_PYTHON to a python that has moto[server]",
+        python.display()
     );
-    let mut cmd = Command::new(server);
-    cmd.args(["-H", "127.0.0.1", "-p", &port]);
+    let mut cmd = Command::new(python);
+    cmd.arg(support.join("moto_atomic.py"))
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()]);
     cmd
 }
 
@@ -75,22 +76,36 @@ fn free_port() -> u16 {
 
 fn start() -> Moto {
     let port = free_port();
+    // moto logs every request; kept in a file, shown only if the server fails to start.
+    let log_path =
+        std::env::temp_dir().join(format!("sesame-moto-{}-{port}.log", std::process::id()));
+    let log = std::fs::File::create(&log_path).expect("create moto log file");
     let child = command(port)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log.try_clone().expect("log file handle"))
+        .stderr(log)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start moto server: {e}"));
-    let mut moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
+    let mut moto = Moto {
+        child,
+        log_path: log_path.clone(),
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(Some(status)) = moto.child.try_wait() {
-            panic!("moto server exited at start ({status}); is moto[server] installed?");
+            let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+            panic!(
+                "moto server exited at start ({status}); is moto[server] installed in that python?\n{output}"
+            );
         }
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return moto;
         }
-        assert!(Instant::now() < deadline, "moto server did not listen on port {port} within 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "moto server did not listen on port {port} within 30 s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -108,7 +123,11 @@ pub async fn sdk_config(moto: &Moto) -> SdkConfig {
 
 /// A name no other test of this run uses.
 pub fn unique_name(prefix: &str) -> String {
-    format!("{prefix}-{}-{}", std::process::id(), NAMES.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NAMES.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Records over a fresh table; keeps the server alive while it lives.
@@ -124,7 +143,11 @@ pub async fn dynamodb() -> DynamoFixture {
     let client = aws_sdk_dynamodb::Client::new(&sdk_config(&moto).await);
     let table = unique_name("sesame");
     create_table(&client, &table).await.expect("create table");
-    DynamoFixture { records: DynamoDbRecords::new(client.clone(), table), client, _moto: moto }
+    DynamoFixture {
+        records: DynamoDbRecords::new(client.clone(), table),
+        client,
+        _moto: moto,
+    }
 }
 
 /// A queue over a fresh SQS queue (with its dead-letter queue); keeps the server alive.
@@ -138,6 +161,12 @@ pub struct SqsFixture {
 pub async fn sqs() -> SqsFixture {
     let moto = moto();
     let client = aws_sdk_sqs::Client::new(&sdk_config(&moto).await);
-    let url = create_queue(&client, &unique_name("sesame-jobs")).await.expect("create queue");
-    SqsFixture { queue: SqsJobQueue::new(client.clone(), url), client, _moto: moto }
+    let url = create_queue(&client, &unique_name("sesame-jobs"))
+        .await
+        .expect("create queue");
+    SqsFixture {
+        queue: SqsJobQueue::new(client.clone(), url),
+        client,
+        _moto: moto,
+    }
 }

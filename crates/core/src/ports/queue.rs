@@ -41,4 +41,9 @@ pub trait JobQueue: Send + Sync + 'static {
         receipt: &str,
         delay: Duration,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The resolution of leases and delays: the queue rounds them up to a multiple of this.
+    fn delay_granularity(&self) -> Duration {
+        Duration::ZERO
+    }
 }

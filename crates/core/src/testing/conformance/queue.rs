@@ -11,6 +11,12 @@ const LONG: Duration = Duration::from_secs(30);
 const SHORT: Duration = Duration::from_millis(300);
 const NO_WAIT: Duration = Duration::ZERO;
 
+/// The short lease/delay of the timing cases: 300 ms, or the queue's granularity if coarser
+/// (SQS counts visibility and delays in whole seconds).
+fn short<Q: JobQueue>(q: &Q) -> Duration {
+    SHORT.max(q.delay_granularity())
+}
+
 fn bodies(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{{\"v\":1,\"n\":{i}}}")).collect()
 }
@@ -89,11 +95,12 @@ pub async fn bodies_round_trip_exactly<Q: JobQueue>(q: &Q) {
 
 /// A job neither acked nor retried reappears when its lease expires, counted once more.
 pub async fn unacked_job_reappears_after_its_lease_with_a_higher_receive_count<Q: JobQueue>(q: &Q) {
+    let short = short(q);
     q.enqueue(&bodies(1), NO_WAIT).await.expect("enqueue");
-    let first = receive_all(q, SHORT).await;
+    let first = receive_all(q, short).await;
     assert_eq!(first.len(), 1);
-    assert_eq!(receive_all(q, SHORT).await, vec![], "hidden while leased");
-    tokio::time::sleep(SHORT + Duration::from_millis(150)).await;
+    assert_eq!(receive_all(q, short).await, vec![], "hidden while leased");
+    tokio::time::sleep(short + Duration::from_millis(150)).await;
     let again = receive_all(q, LONG).await;
     assert_eq!(again.len(), 1);
     assert_eq!(
@@ -106,9 +113,10 @@ pub async fn unacked_job_reappears_after_its_lease_with_a_higher_receive_count<Q
 
 /// `retry_later` gives the lease up and makes the job visible again after the delay.
 pub async fn retry_later_hides_the_job_for_the_delay<Q: JobQueue>(q: &Q) {
+    let short = short(q);
     q.enqueue(&bodies(1), NO_WAIT).await.expect("enqueue");
     let job = receive_all(q, LONG).await.remove(0);
-    q.retry_later(&job.receipt, SHORT)
+    q.retry_later(&job.receipt, short)
         .await
         .expect("retry later");
     assert_eq!(
@@ -116,7 +124,7 @@ pub async fn retry_later_hides_the_job_for_the_delay<Q: JobQueue>(q: &Q) {
         vec![],
         "hidden during the delay"
     );
-    tokio::time::sleep(SHORT + Duration::from_millis(150)).await;
+    tokio::time::sleep(short + Duration::from_millis(150)).await;
     let again = receive_all(q, LONG).await;
     assert_eq!(
         again.iter().map(|j| j.receive_count).collect::<Vec<_>>(),
@@ -146,9 +154,10 @@ pub async fn retry_later_without_delay_makes_the_job_visible_at_once<Q: JobQueue
 
 /// A job enqueued with a delay is invisible until the delay has passed.
 pub async fn delayed_enqueue_is_invisible_until_the_delay_passes<Q: JobQueue>(q: &Q) {
-    q.enqueue(&bodies(1), SHORT).await.expect("enqueue");
+    let short = short(q);
+    q.enqueue(&bodies(1), short).await.expect("enqueue");
     assert_eq!(receive_all(q, LONG).await, vec![]);
-    tokio::time::sleep(SHORT + Duration::from_millis(150)).await;
+    tokio::time::sleep(short + Duration::from_millis(150)).await;
     assert_eq!(receive_all(q, LONG).await.len(), 1);
 }
 
