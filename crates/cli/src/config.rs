@@ -30,6 +30,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `SQLITE synchronous=FULL` instead of NORMAL.
     pub sync_full: bool,
+    /// DNS server for sender domain verification; `None` uses the system's resolvers.
+    pub dns_server: Option<SocketAddr>,
+    /// Period of the DNS re-check of sender domains.
+    pub recheck_every: Duration,
     /// Core policy settings.
     pub settings: Settings,
 }
@@ -88,6 +92,21 @@ impl Config {
             ..defaults
         };
         let relay = env("SESAME_RELAY");
+        let dns_server = env("SESAME_DNS_SERVER").and_then(|raw| {
+            // A bare address means the standard DNS port.
+            let parsed = raw
+                .parse::<SocketAddr>()
+                .or_else(|_| raw.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 53)));
+            match parsed {
+                Ok(addr) => Some(addr),
+                Err(_) => {
+                    r.errors
+                        .push(format!("SESAME_DNS_SERVER={raw:?} is not ip or ip:port"));
+                    None
+                }
+            }
+        });
+        let recheck_secs: u64 = r.parse("SESAME_RECHECK_SECS", 3600);
         let config = Config {
             data_dir,
             listen,
@@ -97,11 +116,17 @@ impl Config {
             workers: r.parse("SESAME_WORKERS", 64),
             max_body_bytes: r.parse("SESAME_MAX_BODY_BYTES", 10 * 1024 * 1024),
             sync_full: r.parse("SESAME_SYNC_FULL", false),
+            dns_server,
+            recheck_every: Duration::from_secs(recheck_secs),
             settings,
         };
         if config.settings.max_attempts == 0 {
             r.errors
                 .push("SESAME_MAX_ATTEMPTS must be at least 1".into());
+        }
+        if recheck_secs == 0 {
+            r.errors
+                .push("SESAME_RECHECK_SECS must be at least 1".into());
         }
         if config.workers == 0 {
             r.errors.push("SESAME_WORKERS must be at least 1".into());

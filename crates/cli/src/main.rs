@@ -28,8 +28,27 @@ struct Cli {
         default_value = "./sesame-data"
     )]
     data_dir: PathBuf,
+    /// Where the admin commands act: the local SQLite database, or a deployed AWS stack.
+    #[arg(long, global = true, env = "SESAME_BACKEND", value_enum, default_value = "local")]
+    backend: Backend,
+    /// The stack's DynamoDB table (with `--backend aws`).
+    #[arg(long, global = true, env = "SESAME_TABLE")]
+    table: Option<String>,
+    /// The stack's delivery queue URL (with `--backend aws`; admin commands do not need it).
+    #[arg(long, global = true, env = "SESAME_QUEUE_URL")]
+    queue_url: Option<String>,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Backend {
+    /// SQLite in `--data-dir` (what `sesame serve` uses).
+    Local,
+    /// DynamoDB and SQS of a deployed stack; credentials, region and endpoints come from the
+    /// usual AWS environment, the master key from `SESAME_MASTER_KEY_PARAM` (SSM) or
+    /// `SESAME_MASTER_KEY`, exactly as the functions read it.
+    Aws,
 }
 
 #[derive(Subcommand)]
@@ -79,6 +98,27 @@ enum IdentityCommand {
         #[arg(long)]
         account: String,
     },
+    /// Start a DKIM key rotation: new keys under a new selector, pending until their DNS
+    /// record is found published; prints the records to publish.
+    RotateDkim {
+        /// The domain.
+        domain: String,
+        /// Account owning the domain.
+        #[arg(long)]
+        account: String,
+        /// Key set of the new keys: 1 RSA-2048, 2 RSA-2048 + Ed25519 (default: the current).
+        #[arg(long)]
+        dkim_option: Option<u64>,
+    },
+    /// Check the domain's DNS records now (as UpdateEmailIdentity does) and print each
+    /// record's state and the reason the domain cannot send, if any.
+    Check {
+        /// The domain.
+        domain: String,
+        /// Account owning the domain.
+        #[arg(long)]
+        account: String,
+    },
 }
 
 fn init_tracing() {
@@ -107,24 +147,39 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let listen = match &cli.command {
-        Command::Serve { listen } => listen.clone(),
-        _ => "127.0.0.1:8080".into(),
-    };
-    let config = Config::load(cli.data_dir, &listen).map_err(anyhow::Error::msg)?;
-    match cli.command {
-        Command::Serve { .. } => serve::run(config).await,
-        Command::Keys {
-            command: KeysCommand::Create { account },
-        } => admin::keys_create(&config, &account).await,
-        Command::Keys {
-            command: KeysCommand::List,
-        } => admin::keys_list(&config).await,
-        Command::Keys {
-            command: KeysCommand::Revoke { id },
-        } => admin::keys_revoke(&config, &id).await,
+    if let Command::Serve { listen } = &cli.command {
+        if cli.backend == Backend::Aws {
+            anyhow::bail!("`serve` runs locally; on AWS the functions of template.yaml serve");
+        }
+        let config = Config::load(cli.data_dir, listen).map_err(anyhow::Error::msg)?;
+        return serve::run(config).await;
+    }
+    match cli.backend {
+        Backend::Local => {
+            let config = Config::load(cli.data_dir, "127.0.0.1:8080").map_err(anyhow::Error::msg)?;
+            admin(&*wiring::build(&config)?, cli.command).await
+        }
+        Backend::Aws => {
+            let app = wiring::build_aws(cli.table, cli.queue_url).await?;
+            admin(&*app, cli.command).await
+        }
+    }
+}
+
+async fn admin<P: sesame_core::ports::Ports>(app: &sesame_core::Sesame<P>, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { .. } => unreachable!("serve is handled before the backend is built"),
+        Command::Keys { command: KeysCommand::Create { account } } => admin::keys_create(app, &account).await,
+        Command::Keys { command: KeysCommand::List } => admin::keys_list(app).await,
+        Command::Keys { command: KeysCommand::Revoke { id } } => admin::keys_revoke(app, &id).await,
+        Command::Identity { command: IdentityCommand::Trust { domain, account } } => {
+            admin::identity_trust(app, &domain, &account).await
+        }
         Command::Identity {
-            command: IdentityCommand::Trust { domain, account },
-        } => admin::identity_trust(&config, &domain, &account).await,
+            command: IdentityCommand::RotateDkim { domain, account, dkim_option },
+        } => admin::identity_rotate_dkim(app, &domain, &account, dkim_option).await,
+        Command::Identity { command: IdentityCommand::Check { domain, account } } => {
+            admin::identity_check(app, &domain, &account).await
+        }
     }
 }

@@ -1,5 +1,5 @@
-//! `sesame serve`: the API, the delivery worker and the stale sweep in one process, with
-//! graceful shutdown on SIGINT/SIGTERM.
+//! `sesame serve`: the API, the delivery worker, the stale sweep and the DNS re-check in one
+//! process, with graceful shutdown on SIGINT/SIGTERM.
 
 use std::time::Duration;
 
@@ -44,6 +44,11 @@ pub async fn run(config: Config) -> Result<()> {
         DRAIN,
     ));
     let sweeper = tokio::spawn(worker::sweep(app.clone(), stop_rx.clone()));
+    let rechecker = tokio::spawn(worker::recheck(
+        app.clone(),
+        config.recheck_every,
+        stop_rx.clone(),
+    ));
     tracing::info!(
         listen = %config.listen,
         data_dir = %config.data_dir.display(),
@@ -62,7 +67,7 @@ pub async fn run(config: Config) -> Result<()> {
     };
     let (served, ()) = tokio::join!(server, signal);
     served.context("HTTP server failed")?;
-    let _ = tokio::join!(worker, sweeper);
+    let _ = tokio::join!(worker, sweeper, rechecker);
     // Dropping a runtime blocks; do it off the async threads.
     tokio::task::spawn_blocking(move || drop(delivery_runtime))
         .await

@@ -1,5 +1,5 @@
 //! Wiring of the local deployment: SQLite records and queue, SMTP or outbox mailer, DKIM via
-//! mail-auth, the system clock and OS randomness.
+//! mail-auth, DNS via hickory, the system clock and OS randomness.
 
 use std::fs;
 use std::io::Write;
@@ -15,7 +15,9 @@ use sesame_core::Sesame;
 use sesame_core::ports::{Ids, Ports, SystemClock};
 use sesame_core::secrets::SecretBox;
 use sesame_embedded::{Durability, SqliteJobQueue, SqliteRecords, SqliteStore, StoreOptions};
-use sesame_mail::{AnyMailer, MailAuthDkim, OutboxMailer, SmtpMailer, SmtpOptions};
+use sesame_mail::{
+    AnyMailer, HickoryResolver, MailAuthDkim, OutboxMailer, SmtpMailer, SmtpOptions,
+};
 
 use crate::config::Config;
 
@@ -39,6 +41,7 @@ impl Ports for LocalPorts {
     type Queue = SqliteJobQueue;
     type Mailer = AnyMailer;
     type Dkim = MailAuthDkim;
+    type Resolver = HickoryResolver;
     type Clock = SystemClock;
     type Ids = OsIds;
 }
@@ -121,9 +124,27 @@ pub fn build(config: &Config) -> Result<Arc<LocalSesame>> {
         store.job_queue(),
         mailer,
         MailAuthDkim::new(),
+        HickoryResolver::new(config.dns_server).context("SESAME_DNS_SERVER")?,
         SystemClock,
         OsIds,
         config.settings.clone(),
         secrets,
     )))
+}
+
+/// The deployed stack's adapters, for the admin commands: the same wiring as the Lambda
+/// functions (`sesame-lambda`), configured from the AWS environment plus `--table`.
+pub async fn build_aws(table: Option<String>, queue_url: Option<String>) -> Result<Arc<sesame_lambda::AwsSesame>> {
+    let Some(table) = table else {
+        anyhow::bail!("--backend aws needs --table (or SESAME_TABLE)");
+    };
+    let lookup = move |name: &str| match name {
+        "SESAME_TABLE" => Some(table.clone()),
+        // Admin commands never enqueue; the queue is wired only because every deployment has one.
+        "SESAME_QUEUE_URL" => queue_url.clone().or_else(|| Some("unused-by-admin-commands".into())),
+        "SESAME_HOSTNAME" => crate::config::env(name).or_else(|| Some("localhost".into())),
+        _ => crate::config::env(name),
+    };
+    let config = sesame_lambda::LambdaConfig::from_lookup(sesame_lambda::Function::Api, lookup)?;
+    Ok(sesame_lambda::build(&config).await?)
 }

@@ -108,3 +108,25 @@ pub async fn sweep(app: Arc<LocalSesame>, mut shutdown: watch::Receiver<bool>) {
         }
     }
 }
+
+/// Periodically re-checks the DNS records of sender domains (see
+/// `Sesame::recheck_identities`): a domain whose required records disappeared stops sending,
+/// and published pending DKIM keys become active. The first run is one period after start.
+pub async fn recheck(app: Arc<LocalSesame>, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+        match app.recheck_identities().await {
+            Ok(report) => tracing::info!(
+                checked = report.checked,
+                disabled = report.disabled,
+                enabled = report.enabled,
+                promoted = report.promoted,
+                "dns re-check done"
+            ),
+            Err(e) => tracing::warn!(error = %e, "dns re-check failed"),
+        }
+    }
+}

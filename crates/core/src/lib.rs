@@ -2,6 +2,7 @@
 //! no IO of its own. Adapters (SQLite, DynamoDB, SQS, SMTP) implement [`ports`].
 
 pub mod app;
+pub mod dnscheck;
 pub mod error;
 pub mod model;
 pub mod ports;

@@ -61,6 +61,23 @@ impl DkimAlgorithm {
     }
 }
 
+/// Where a DKIM key is in its life. A domain's mail is signed with its active keys only.
+///
+/// Rotation: new keys start `Pending` under a new selector and never sign; once a DNS check
+/// finds every pending record published they become `Active` in the same write that turns
+/// the previous active keys `Retired`. Retired keys no longer sign; they stay listed (so the
+/// owner sees which record may go) until the next rotation starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum DkimKeyState {
+    /// Signs the domain's mail.
+    #[default]
+    Active,
+    /// Generated, waiting for its DNS record to be published; does not sign.
+    Pending,
+    /// Replaced by a newer key; does not sign.
+    Retired,
+}
+
 /// One DKIM key of a sender domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DkimKey {
@@ -72,6 +89,8 @@ pub struct DkimKey {
     pub sealed_private_key: Vec<u8>,
     /// Public key, base64, as published in the `p=` tag.
     pub public_key: String,
+    /// Active, pending or retired.
+    pub state: DkimKeyState,
 }
 
 impl DkimKey {
@@ -98,10 +117,65 @@ pub struct Identity {
     pub dkim_keys: Vec<DkimKey>,
     /// Whether the domain may send (verified by DNS, or trusted by an operator).
     pub verified: bool,
+    /// Vouched for by an operator (`sesame identity trust`): may send whatever DNS says, and
+    /// the periodic re-check leaves it alone.
+    pub trusted: bool,
+    /// The last DNS check, if any.
+    pub check: Option<DnsCheck>,
     /// Tags given at creation.
     pub tags: Vec<(String, String)>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+}
+
+/// What a DNS record is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecordPurpose {
+    /// SPF TXT at the domain (the envelope sender's domain).
+    Spf,
+    /// DKIM TXT at `<selector>._domainkey.<domain>`.
+    Dkim,
+    /// DMARC TXT at `_dmarc.<domain>`.
+    Dmarc,
+    /// MX at the domain (return path; bounce handling).
+    Mx,
+}
+
+/// Outcome of checking one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CheckStatus {
+    /// The record is published as required.
+    Pass,
+    /// The record is missing or wrong; `detail` says how.
+    Fail,
+    /// DNS did not answer; nothing is known about the record.
+    TempError,
+}
+
+/// The result of checking one DNS record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCheck {
+    /// What the record is for.
+    pub purpose: RecordPurpose,
+    /// Host name looked up.
+    pub host: String,
+    /// What DNS returned (the relevant records, joined by ` | `); empty when nothing.
+    pub current: String,
+    /// Pass, fail or temporary error.
+    pub status: CheckStatus,
+    /// Why it did not pass (empty when it did).
+    pub detail: String,
+}
+
+/// The last DNS check of a domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsCheck {
+    /// When it ran.
+    pub at: DateTime<Utc>,
+    /// One result per record checked.
+    pub records: Vec<RecordCheck>,
+    /// Why the domain cannot send (the failing required records), `None` when DNS verifies it.
+    pub reason: Option<String>,
 }
 
 /// A sender address under one of the account's domains.

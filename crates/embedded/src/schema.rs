@@ -4,7 +4,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -105,6 +105,15 @@ CREATE TABLE dead_jobs (
     enqueued_at    INTEGER NOT NULL,
     died_at        INTEGER NOT NULL
 );
+";
+
+/// DNS verification: `trusted` (an operator vouched for the domain; before DNS checks existed
+/// that was the only way to be verified, hence the backfill) and the last DNS check as JSON.
+/// DKIM key states live in the `dkim_keys` JSON (a missing state reads as active).
+const V2: &str = "
+ALTER TABLE identities ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE identities ADD COLUMN dns_check BLOB;
+UPDATE identities SET trusted = verified;
 ";
 
 /// Why the schema could not be brought up to date.

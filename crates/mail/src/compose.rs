@@ -17,7 +17,7 @@ use sesame_core::ports::{ComposeError, ComposeInput};
 use sesame_core::types::{EmailAddress, Mailbox};
 
 /// Header names that the composer writes itself; an extra header may not replace them.
-const RESERVED: [&str; 13] = [
+const RESERVED: [&str; 14] = [
     "from",
     "sender",
     "to",
@@ -31,6 +31,7 @@ const RESERVED: [&str; 13] = [
     "content-type",
     "content-transfer-encoding",
     "dkim-signature",
+    "feedback-id",
 ];
 
 /// The unsigned message for `input.recipient`, CRLF line endings.
@@ -56,7 +57,11 @@ pub fn compose(input: &ComposeInput<'_>) -> Result<Vec<u8>, ComposeError> {
     builder = builder
         .subject(message.subject.as_str())
         .date(SystemTime::from(input.now))
-        .message_id(Some(message_id(message, &seed, input.message_id_domain)?));
+        .message_id(Some(message_id(message, &seed, input.message_id_domain)?))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Feedback-ID"),
+            feedback_id(message),
+        ));
     for (name, value) in &message.headers {
         builder = builder.raw_header(extra_header(name, value)?);
     }
@@ -185,6 +190,23 @@ fn message_id(message: &Message, seed: &Seed, domain: &str) -> Result<String, Co
         local.trim_matches('.'),
         seed.hex(16)
     ))
+}
+
+/// `Feedback-ID: <campaign>:<account>:<mail type>:sesame` for mailbox providers' feedback
+/// loops (Gmail's format: the last field identifies the sender, the others let complaint
+/// reports be grouped). The campaign is `t<template id>`, or `direct` for raw content; the
+/// mail type is `transactional` or `marketing` (the request's `TriggerType`). Account names
+/// cannot contain `:`.
+fn feedback_id(message: &Message) -> String {
+    let campaign = message
+        .template_id
+        .map_or_else(|| "direct".to_owned(), |t| format!("t{}", t.0));
+    let kind = if message.trigger_type == 1 {
+        "transactional"
+    } else {
+        "marketing"
+    };
+    format!("{campaign}:{}:{kind}:sesame", message.account.as_str())
 }
 
 /// A per-(message, recipient) hash: the source of every "unique" token in the message.

@@ -6,10 +6,12 @@
 //!   lettre SMTP transport, configured by a [`RelayUrl`].
 //! - [`OutboxMailer`] captures messages to `.eml` files when no relay is configured.
 //! - [`AnyMailer`] picks one of the two at runtime.
+//! - [`HickoryResolver`] implements the [`Resolver`](sesame_core::ports::Resolver) port.
 
 mod any;
 mod compose;
 mod dkim;
+mod dns;
 mod keys;
 mod outbox;
 mod relay_url;
@@ -18,6 +20,7 @@ mod smtp;
 
 pub use any::AnyMailer;
 pub use dkim::MailAuthDkim;
+pub use dns::{HickoryResolver, ResolverSetupError};
 pub use outbox::OutboxMailer;
 pub use relay_url::{RelayCredentials, RelayError, RelayUrl, SMTP_PORT, SMTPS_PORT, TlsMode};
 pub use smtp::{SmtpMailer, SmtpOptions};

@@ -15,7 +15,7 @@ use mail_auth::dkim::{Canonicalization, Signature};
 use sesame_core::ports::ComposeError;
 
 /// Headers Sesame signs, in this order, when the message has them.
-const SIGNED_HEADERS: [&str; 9] = [
+const SIGNED_HEADERS: [&str; 10] = [
     "From",
     "To",
     "Cc",
@@ -25,6 +25,8 @@ const SIGNED_HEADERS: [&str; 9] = [
     "MIME-Version",
     "Content-Type",
     "Reply-To",
+    // Providers trust a feedback-loop id only when it is signed.
+    "Feedback-ID",
 ];
 
 /// Returns the `DKIM-Signature: …\r\n` header line (folded, CRLF-terminated) for `message`.

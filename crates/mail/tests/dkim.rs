@@ -44,13 +44,13 @@ fn rsa_signature_of_a_fixed_message_at_a_fixed_time_is_exact() {
 
 const GOLDEN_RSA: &str = concat!(
     "DKIM-Signature: v=1; a=rsa-sha256; s=rsa2024; d=mail.example.com; c=relaxed/relaxed;\r\n",
-    "\th=Content-Type:MIME-Version:Message-ID:Date:Subject:To:From; t=1714552200; bh=y\r\n",
-    "\t8Uzk/5MU2xl5C625Idva9Jt+TUpEk0o+0e6MD3zSX4=; b=KeVZbo2n/LlocOo8CDk9OeT0sYdv\r\n",
-    "\tddkfL+0Api8hQ6hyj/U1f859S1n15Scc0/LscdnZFcy1YSp5z0+J8OzeJtLz1M05N7OmOywCKPn\r\n",
-    "\t4++azTamytLoEAOssQ15RQ1tSxQBMwlo6sGOSywRloIf1CDwPzTuRw/gXYEs1pgG+k9XDTjuFoA\r\n",
-    "\txsRrgjHA1ruvcnwGQH5whI/4cWqb/JZJcR0QYRWjn55y9mH7hwMLYxtBeX+P/yRN8TeNy53uh1C\r\n",
-    "\tReX8MG05w0nNzjXoqRpMznJkopXOnYEEEoRTCPpZ4gt8UJI3wekrNskKz+uLGHcn+CEcRSAPxzV\r\n",
-    "\tjDYWQl3b87MAbA==;\r\n",
+    "\th=Content-Type:MIME-Version:Feedback-ID:Message-ID:Date:Subject:To:From;\r\n",
+    "\tt=1714552200; bh=y8Uzk/5MU2xl5C625Idva9Jt+TUpEk0o+0e6MD3zSX4=; b=egixW91Okk\r\n",
+    "\tBAopHu+XQVN0t8HPNhPdiFz8FAykutZgFFRZnrFoLMBhbT88tIsW8CpLXQt0QHV3Qyt3EGkCHDQ\r\n",
+    "\tESWir648o+XjQiowX2FMoW56S0M7UMWQTP1Yk4lQ49zP4HiGGLgV1NbscRc9S8U+1yUQX8g6QGF\r\n",
+    "\tO0Hk5nfSqYykQ8bqE+riV9sNE9KfZ2zakgOkFIEXpV+LpLTmH4PtBQtYIPagoTF5My7P/Xqi/Wm\r\n",
+    "\tx3Rm8oDiJxzEBiO1BJI17JmAz7Qudtxlqoy3CaoCuJgrDxa0/27/5YFZ5SYAbPyQJ3oBOLRdkZ1\r\n",
+    "\tDo4UfkNqEIvdnYTBTmor+so+IgvuS6oA==;\r\n",
 );
 
 #[test]
@@ -87,6 +87,7 @@ fn signature_lists_present_headers_and_stamps_the_given_time() {
         "cc",
         "content-type",
         "date",
+        "feedback-id",
         "from",
         "message-id",
         "mime-version",

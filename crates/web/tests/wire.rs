@@ -244,6 +244,11 @@ async fn one_account_cannot_see_or_touch_anothers_records() {
             "InvalidParameterValue.NotExistDomain",
         ),
         (
+            "UpdateEmailIdentity",
+            json!({"EmailIdentity": "example.com"}),
+            "InvalidParameterValue.NotExistDomain",
+        ),
+        (
             "CreateEmailIdentity",
             json!({"EmailIdentity": "example.com"}),
             "InvalidParameterValue.CreatedByOther",

@@ -11,7 +11,8 @@ use crate::ports::{DeliveryQuery, JobQueue, Records};
 use crate::secrets::SecretBox;
 use crate::settings::Settings;
 use crate::testing::{
-    FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds, TestPorts,
+    FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds, StaticResolver,
+    TestPorts,
 };
 use crate::types::{AccountId, EmailAddress, MessageId};
 
@@ -35,6 +36,7 @@ async fn world() -> World {
         InMemoryJobQueue::default(),
         RecordingMailer::default(),
         PlainDkim::default(),
+        StaticResolver::default(),
         FixedClock::default(),
         SeqIds::default(),
         settings,

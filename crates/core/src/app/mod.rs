@@ -12,7 +12,7 @@ mod templates;
 mod validate;
 
 pub use deliver::{DeliveryReport, backoff_delay};
-pub use identities::{DnsRecord, IdentityView};
+pub use identities::{DnsRecord, IdentityView, RecheckReport};
 pub use keys::{Authenticated, NewKey};
 pub use send::{Content, SendCommand, TemplateRef};
 pub use status::StatusQuery;
@@ -40,6 +40,8 @@ pub struct Sesame<P: Ports> {
     pub mailer: P::Mailer,
     /// DKIM / MIME adapter.
     pub dkim: P::Dkim,
+    /// DNS resolver (sender domain verification).
+    pub resolver: P::Resolver,
     /// Clock.
     pub clock: P::Clock,
     /// Randomness.
@@ -57,6 +59,7 @@ impl<P: Ports> Sesame<P> {
         queue: P::Queue,
         mailer: P::Mailer,
         dkim: P::Dkim,
+        resolver: P::Resolver,
         clock: P::Clock,
         ids: P::Ids,
         settings: Settings,
@@ -67,6 +70,7 @@ impl<P: Ports> Sesame<P> {
             queue,
             mailer,
             dkim,
+            resolver,
             clock,
             ids,
             settings,

@@ -4,6 +4,7 @@ mod clock;
 mod mailer;
 mod queue;
 mod records;
+mod resolver;
 
 pub use clock::{Clock, Ids, SystemClock};
 pub use mailer::{
@@ -12,6 +13,7 @@ pub use mailer::{
 };
 pub use queue::{JobQueue, Leased};
 pub use records::{Claim, Created, DeliveryQuery, Outcome, Records};
+pub use resolver::{DnsError, Resolver};
 
 /// The set of adapters one deployment wires together. Use-cases are generic over it, so a
 /// deployment names its adapters once instead of threading six type parameters everywhere.
@@ -24,6 +26,8 @@ pub trait Ports: Send + Sync + 'static {
     type Mailer: Mailer;
     /// DKIM / MIME adapter.
     type Dkim: Dkim;
+    /// DNS lookups (sender domain verification).
+    type Resolver: Resolver;
     /// Clock.
     type Clock: Clock;
     /// Randomness.

@@ -141,6 +141,9 @@ pub trait Records: Send + Sync + 'static {
         &self,
         account: &AccountId,
     ) -> impl Future<Output = Result<Vec<Identity>, StoreError>> + Send;
+    /// Every domain of every account, ordered by domain name: the periodic DNS re-check walks
+    /// them all. Not paged: an installation holds at most `max_domains` per account.
+    fn list_all_identities(&self) -> impl Future<Output = Result<Vec<Identity>, StoreError>> + Send;
     /// Replaces a domain record (verification state, keys). Returns false if it does not exist.
     fn update_identity(
         &self,

@@ -10,12 +10,14 @@ mod dkim;
 mod mailer;
 mod queue;
 mod records;
+mod resolver;
 
 pub use clock::{FixedClock, SeqIds};
 pub use dkim::PlainDkim;
 pub use mailer::RecordingMailer;
 pub use queue::InMemoryJobQueue;
 pub use records::InMemoryRecords;
+pub use resolver::StaticResolver;
 
 use crate::ports::Ports;
 
@@ -28,6 +30,7 @@ impl Ports for TestPorts {
     type Queue = InMemoryJobQueue;
     type Mailer = RecordingMailer;
     type Dkim = PlainDkim;
+    type Resolver = StaticResolver;
     type Clock = FixedClock;
     type Ids = SeqIds;
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::{Deserialize, Serialize};
-use sesame_core::model::{DkimAlgorithm, DkimKey, Identity, Sender};
+use sesame_core::model::{DkimAlgorithm, DkimKey, DkimKeyState, DnsCheck, Identity, Sender};
 use sesame_core::ports::Created;
 use sesame_core::types::{AccountId, DisplayName, Domain, EmailAddress};
 
@@ -15,6 +15,9 @@ struct StoredKey {
     algorithm: DkimAlgorithm,
     sealed_private_key: Vec<u8>,
     public_key: String,
+    /// Absent in keys written before rotation existed: those were all active.
+    #[serde(default)]
+    state: DkimKeyState,
 }
 
 impl From<&DkimKey> for StoredKey {
@@ -24,6 +27,7 @@ impl From<&DkimKey> for StoredKey {
             algorithm: k.algorithm,
             sealed_private_key: k.sealed_private_key.clone(),
             public_key: k.public_key.clone(),
+            state: k.state,
         }
     }
 }
@@ -35,11 +39,13 @@ impl From<StoredKey> for DkimKey {
             algorithm: k.algorithm,
             sealed_private_key: k.sealed_private_key,
             public_key: k.public_key,
+            state: k.state,
         }
     }
 }
 
-const COLUMNS: &str = "domain, account, dkim_option, dkim_keys, verified, tags, created_at";
+const COLUMNS: &str =
+    "domain, account, dkim_option, dkim_keys, verified, tags, created_at, trusted, dns_check";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Identity> {
     let keys: Vec<StoredKey> = json(row, 3)?;
@@ -51,6 +57,11 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Identity> {
         verified: row.get(4)?,
         tags: json(row, 5)?,
         created_at: time(row, 6)?,
+        trusted: row.get(7)?,
+        check: match row.get::<_, Option<Vec<u8>>>(8)? {
+            Some(_) => Some(json::<DnsCheck>(row, 8)?),
+            None => None,
+        },
     })
 }
 
@@ -64,6 +75,8 @@ fn write(tx: &Transaction<'_>, sql: &str, i: &Identity) -> rusqlite::Result<usiz
         i.verified,
         to_json(&i.tags)?,
         millis(i.created_at),
+        i.trusted,
+        i.check.as_ref().map(to_json).transpose()?,
     ])
 }
 
@@ -79,7 +92,7 @@ pub(super) fn create(tx: &Transaction<'_>, identity: &Identity) -> rusqlite::Res
         None => {
             write(
                 tx,
-                &format!("INSERT INTO identities ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                &format!("INSERT INTO identities ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
                 identity,
             )?;
             Ok(Created::Yes)
@@ -107,8 +120,17 @@ pub(super) fn list(tx: &Transaction<'_>, account: &AccountId) -> rusqlite::Resul
     .collect()
 }
 
+pub(super) fn list_all(tx: &Transaction<'_>) -> rusqlite::Result<Vec<Identity>> {
+    tx.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM identities ORDER BY domain"
+    ))?
+    .query_map([], from_row)?
+    .collect()
+}
+
 pub(super) fn update(tx: &Transaction<'_>, identity: &Identity) -> rusqlite::Result<bool> {
-    let sql = "UPDATE identities SET dkim_option = ?3, dkim_keys = ?4, verified = ?5, tags = ?6, created_at = ?7
+    let sql = "UPDATE identities SET dkim_option = ?3, dkim_keys = ?4, verified = ?5, tags = ?6,
+               created_at = ?7, trusted = ?8, dns_check = ?9
                WHERE domain = ?1 AND account = ?2";
     Ok(write(tx, sql, identity)? > 0)
 }

@@ -137,6 +137,10 @@ impl Records for SqliteRecords {
             .await
     }
 
+    async fn list_all_identities(&self) -> Result<Vec<Identity>, StoreError> {
+        self.store.read(identities::list_all).await
+    }
+
     async fn update_identity(&self, identity: &Identity) -> Result<bool, StoreError> {
         let identity = identity.clone();
         self.store

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // Each test binary uses a different subset.
 
+pub mod dnsmasq;
 pub mod verify;
 
 use std::path::PathBuf;

@@ -16,7 +16,6 @@ use sesame_core::{ErrorCode, SesError, Sesame};
 pub const UNSUPPORTED: &[&str] = &[
     "BatchSendEmail",
     "ListSendTasks",
-    "UpdateEmailIdentity",
     "UpdateEmailSmtpPassWord",
     "CreateReceiver",
     "CreateReceiverDetail",
@@ -55,6 +54,7 @@ pub async fn dispatch<P: Ports>(
         "DeleteEmailTemplate" => templates::delete(app, account, body).await,
         "CreateEmailIdentity" => identities::create(app, account, body).await,
         "GetEmailIdentity" => identities::get(app, account, body).await,
+        "UpdateEmailIdentity" => identities::update(app, account, body).await,
         "ListEmailIdentities" => identities::list(app, account, body).await,
         "DeleteEmailIdentity" => identities::delete(app, account, body).await,
         "CreateEmailAddress" => senders::create(app, account, body).await,

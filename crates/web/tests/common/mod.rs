@@ -16,7 +16,8 @@ use sesame_core::ports::Clock;
 use sesame_core::secrets::SecretBox;
 use sesame_core::settings::Settings;
 use sesame_core::testing::{
-    FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds, TestPorts,
+    FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds,
+    StaticResolver, TestPorts,
 };
 use sesame_core::types::AccountId;
 use sesame_web::tc3::sign_post;
@@ -56,6 +57,7 @@ impl Harness {
             InMemoryJobQueue::default(),
             RecordingMailer::default(),
             PlainDkim::default(),
+            StaticResolver::default(),
             FixedClock::default(),
             SeqIds::default(),
             Settings::default(),

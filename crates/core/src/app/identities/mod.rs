@@ -1,49 +1,34 @@
 //! Sender domains ("email identities"): DKIM keys and the DNS records that prove ownership.
 //!
-//! A domain is created unverified; it becomes able to send when its DNS records check out
-//! (the deliverability work) or when an operator trusts it (`sesame identity trust`), which the
-//! API can never do. Domains are unique across the installation.
+//! A domain is created unverified; it becomes able to send when its required DNS records
+//! check out (UpdateEmailIdentity, or the periodic re-check: see [`verify`]) or when an
+//! operator trusts it (`sesame identity trust`), which the API can never do. Domains are unique
+//! across the installation. DKIM keys rotate through a pending selector (see [`rotation`]).
 
-use chrono::Datelike;
+mod rotation;
+mod verify;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+pub use verify::RecheckReport;
+pub use view::{DnsRecord, IdentityView};
 
 use super::{PURPOSE_DKIM, Sesame};
 use crate::error::{ErrorCode, SesError};
-use crate::model::{DkimAlgorithm, DkimKey, Identity};
-use crate::ports::{Created, Dkim, Ports, Records, SigningKey};
+use crate::model::{DkimAlgorithm, DkimKeyState, Identity};
+use crate::ports::{Created, Ports, Records, SigningKey};
 use crate::types::{AccountId, Domain};
 
-/// One DNS record the user must publish.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DnsRecord {
-    /// `TXT`, `MX`, …
-    pub record_type: &'static str,
-    /// Host name of the record.
-    pub host: String,
-    /// Value to publish.
-    pub expected: String,
-    /// Value last found in DNS (empty until checked).
-    pub current: String,
-    /// Whether the record last checked OK.
-    pub ok: bool,
-}
-
-/// A domain as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdentityView {
-    /// The record.
-    pub identity: Identity,
-    /// Records to publish.
-    pub records: Vec<DnsRecord>,
-}
-
-fn not_exist() -> SesError {
+pub(super) fn not_exist() -> SesError {
     SesError::new(
         ErrorCode::InvalidParameterValueNotExistDomain,
         "The domain does not exist in this account.",
     )
 }
 
-fn parse_domain(raw: &str) -> Result<Domain, SesError> {
+pub(super) fn parse_domain(raw: &str) -> Result<Domain, SesError> {
     Domain::parse(raw).map_err(|_| {
         SesError::new(
             ErrorCode::InvalidParameterValueInvalidEmailIdentity,
@@ -54,7 +39,7 @@ fn parse_domain(raw: &str) -> Result<Domain, SesError> {
 
 /// Key algorithms for an API `DKIMOption`. Omitted means RSA-2048. RSA-1024 (0) is refused:
 /// receivers increasingly reject it and it can be factored.
-fn algorithms_for(option: Option<u64>) -> Result<(u64, Vec<DkimAlgorithm>), SesError> {
+pub(super) fn algorithms_for(option: Option<u64>) -> Result<(u64, Vec<DkimAlgorithm>), SesError> {
     match option {
         None | Some(1) => Ok((1, vec![DkimAlgorithm::Rsa2048])),
         Some(2) => Ok((2, vec![DkimAlgorithm::Rsa2048, DkimAlgorithm::Ed25519])),
@@ -88,30 +73,16 @@ impl<P: Ports> Sesame<P> {
             ));
         }
         let now = self.now();
-        let month = format!("{}{:02}", now.year(), now.month());
-        let mut dkim_keys = Vec::new();
-        for algorithm in algorithms {
-            let generated = self.dkim.generate(algorithm).map_err(|e| {
-                tracing::error!(error = %e, "dkim key generation failed");
-                SesError::internal()
-            })?;
-            let suffix = match algorithm {
-                DkimAlgorithm::Rsa2048 => "",
-                DkimAlgorithm::Ed25519 => "e",
-            };
-            dkim_keys.push(DkimKey {
-                selector: format!("{}{month}{suffix}", self.settings.dkim_selector_prefix),
-                algorithm,
-                sealed_private_key: self.seal(PURPOSE_DKIM, &generated.private_pkcs8),
-                public_key: generated.public_key,
-            });
-        }
+        // Nothing is signed before the domain verifies, so the first keys start active.
+        let dkim_keys = self.generate_keys(&algorithms, &[], DkimKeyState::Active)?;
         let identity = Identity {
             account: account.clone(),
             domain,
             dkim_option,
             dkim_keys,
             verified: false,
+            trusted: false,
+            check: None,
             tags,
             created_at: now,
         };
@@ -183,6 +154,7 @@ impl<P: Ports> Sesame<P> {
             .await?
             .ok_or_else(not_exist)?;
         identity.verified = true;
+        identity.trusted = true;
         if self.records.update_identity(&identity).await? {
             Ok(())
         } else {
@@ -190,11 +162,13 @@ impl<P: Ports> Sesame<P> {
         }
     }
 
-    /// The opened signing keys of a domain.
+    /// The opened signing keys of a domain: its active keys only. A pending key's record may
+    /// not be published yet, and a retired key's record may already be gone.
     pub(crate) fn signing_keys(&self, identity: &Identity) -> Result<Vec<SigningKey>, SesError> {
         identity
             .dkim_keys
             .iter()
+            .filter(|k| k.state == DkimKeyState::Active)
             .map(|k| {
                 let private_pkcs8 = self.secrets.open(PURPOSE_DKIM, &k.sealed_private_key).map_err(|_| {
                     tracing::error!(domain = %identity.domain, "dkim key cannot be unsealed: wrong master key?");
@@ -208,41 +182,5 @@ impl<P: Ports> Sesame<P> {
                 })
             })
             .collect()
-    }
-
-    /// The records a domain must publish: SPF and MX for the return path (the domain itself,
-    /// which is the envelope sender's domain), each DKIM key, and DMARC.
-    fn view(&self, identity: Identity) -> IdentityView {
-        let d = identity.domain.as_str();
-        let record = |record_type, host: String, expected: String| DnsRecord {
-            record_type,
-            host,
-            expected,
-            current: String::new(),
-            ok: false,
-        };
-        let mut records = vec![record(
-            "TXT",
-            d.to_owned(),
-            format!("v=spf1 {} ~all", self.settings.spf_include),
-        )];
-        for key in &identity.dkim_keys {
-            records.push(record(
-                "TXT",
-                format!("{}._domainkey.{d}", key.selector),
-                key.dns_value(),
-            ));
-        }
-        records.push(record(
-            "TXT",
-            format!("_dmarc.{d}"),
-            "v=DMARC1; p=none; adkim=r; aspf=r".to_owned(),
-        ));
-        records.push(record(
-            "MX",
-            d.to_owned(),
-            format!("{}.", self.settings.hostname),
-        ));
-        IdentityView { identity, records }
     }
 }

@@ -7,7 +7,7 @@ use std::task::Poll;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::model::{
-    ApiKey, Delivery, DkimAlgorithm, DkimKey, Identity, Message, Sender, Template, deliver_status,
+    ApiKey, Delivery, DkimAlgorithm, DkimKey, DkimKeyState, Identity, Message, Sender, Template, deliver_status,
     send_status,
 };
 use crate::types::{
@@ -106,8 +106,11 @@ pub(crate) fn identity(owner: &AccountId, name: &str, created_at: DateTime<Utc>)
             algorithm: DkimAlgorithm::Rsa2048,
             sealed_private_key: vec![1, 2, 3, 0, 4],
             public_key: "MIIBIjANBgkq".to_owned(),
+            state: DkimKeyState::Active,
         }],
         verified: false,
+        trusted: false,
+        check: None,
         tags: vec![("team".to_owned(), "growth".to_owned())],
         created_at,
     }

@@ -42,6 +42,7 @@ macro_rules! records_conformance {
             other_accounts_cannot_see_change_or_delete_an_identity,
             update_identity_replaces_the_record,
             list_identities_is_oldest_first_and_deleted_domains_are_gone,
+            list_all_identities_spans_accounts_ordered_by_domain,
             create_sender_is_unique_per_account,
             other_accounts_cannot_see_or_delete_a_sender,
             list_senders_is_oldest_first_and_deleted_senders_are_gone,

@@ -217,6 +217,12 @@ impl Records for InMemoryRecords {
         ))
     }
 
+    async fn list_all_identities(&self) -> Result<Vec<Identity>, StoreError> {
+        let mut all = lock(&self.state).identities.clone();
+        all.sort_by(|a, b| a.domain.as_str().cmp(b.domain.as_str()));
+        Ok(all)
+    }
+
     async fn update_identity(&self, identity: &Identity) -> Result<bool, StoreError> {
         let mut state = lock(&self.state);
         let stored = state

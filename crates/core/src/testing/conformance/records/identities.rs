@@ -1,7 +1,9 @@
 //! Sender domains (unique installation-wide) and sender addresses (unique per account).
 
 use super::super::fixtures::{account, addr, domain, identity, sender, t};
-use crate::model::{DkimAlgorithm, DkimKey};
+use crate::model::{
+    CheckStatus, DkimAlgorithm, DkimKey, DkimKeyState, DnsCheck, RecordCheck, RecordPurpose,
+};
 use crate::ports::{Created, Records};
 
 /// A domain can be created once: again in the same account is `AlreadyExists`, in another
@@ -55,19 +57,34 @@ pub async fn other_accounts_cannot_see_change_or_delete_an_identity<R: Records>(
     assert_eq!(r.get_identity(&a, &d).await.expect("get"), Some(mine));
 }
 
-/// `update_identity` replaces verification state and keys; a missing domain says false.
+/// `update_identity` replaces verification state, keys (with their states) and the last DNS
+/// check; a missing domain says false.
 pub async fn update_identity_replaces_the_record<R: Records>(r: &R) {
     let a = account("acct-a");
     let original = identity(&a, "mail.example.com", t(1));
     r.create_identity(&original).await.expect("create");
     let mut changed = original.clone();
     changed.verified = true;
+    changed.trusted = true;
     changed.dkim_option = 2;
+    changed.dkim_keys[0].state = DkimKeyState::Retired;
     changed.dkim_keys.push(DkimKey {
         selector: "sesame202406e".to_owned(),
         algorithm: DkimAlgorithm::Ed25519,
         sealed_private_key: vec![9; 48],
         public_key: "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=".to_owned(),
+        state: DkimKeyState::Pending,
+    });
+    changed.check = Some(DnsCheck {
+        at: t(7),
+        records: vec![RecordCheck {
+            purpose: RecordPurpose::Spf,
+            host: "mail.example.com".to_owned(),
+            current: "v=spf1 -all".to_owned(),
+            status: CheckStatus::Fail,
+            detail: "no a:mx.example.net".to_owned(),
+        }],
+        reason: Some("SPF: no a:mx.example.net".to_owned()),
     });
     changed.tags = vec![];
     assert!(r.update_identity(&changed).await.expect("update"));
@@ -110,6 +127,20 @@ pub async fn list_identities_is_oldest_first_and_deleted_domains_are_gone<R: Rec
             .expect("recreate"),
         Created::Yes
     );
+}
+
+/// `list_all_identities` returns every account's domains, ordered by domain name.
+pub async fn list_all_identities_spans_accounts_ordered_by_domain<R: Records>(r: &R) {
+    let (a, b) = (account("acct-a"), account("acct-b"));
+    let z = identity(&a, "z.example.com", t(1));
+    let m = identity(&b, "m.example.com", t(2));
+    let c = identity(&a, "c.example.com", t(3));
+    for i in [&z, &m, &c] {
+        r.create_identity(i).await.expect("create");
+    }
+    assert_eq!(r.list_all_identities().await.expect("list all"), vec![c, m, z.clone()]);
+    r.delete_identity(&a, &z.domain).await.expect("delete");
+    assert_eq!(r.list_all_identities().await.expect("list all").len(), 2);
 }
 
 /// A sender address is unique within an account; another account may use the same address.

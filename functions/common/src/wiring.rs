@@ -1,0 +1,126 @@
+//! [`build`]: SDK clients, secrets and adapters, made once per cold start.
+
+use std::sync::Arc;
+
+use aws_config::BehaviorVersion;
+
+use sesame_aws::{DynamoDbRecords, SqsJobQueue};
+use sesame_core::Sesame;
+use sesame_core::ports::SystemClock;
+use sesame_core::secrets::SecretBox;
+use sesame_mail::{HickoryResolver, MailAuthDkim, RelayUrl, SmtpMailer, SmtpOptions};
+
+use crate::config::{LambdaConfig, SecretSource, decode_master_key};
+use crate::ports::{AwsPorts, AwsSesame, OsIds, RelayMailer};
+
+/// Why a function could not be wired. Never contains a secret value.
+#[derive(Debug, thiserror::Error)]
+pub enum WiringError {
+    /// An SSM parameter could not be read.
+    #[error("reading SSM parameter {name}: {reason}")]
+    Parameter {
+        /// Parameter name.
+        name: String,
+        /// What the service said.
+        reason: String,
+    },
+    /// The master key is not base64 of 32 bytes.
+    #[error("the master key ({source_name}) must be base64 of 32 bytes")]
+    MasterKey {
+        /// Where it came from.
+        source_name: String,
+    },
+    /// The DNS resolver could not be set up.
+    #[error(transparent)]
+    Resolver(#[from] sesame_mail::ResolverSetupError),
+    /// The relay URL is refused.
+    #[error("the relay URL ({source_name}) is not usable: {reason}")]
+    Relay {
+        /// Where it came from.
+        source_name: String,
+        /// Why (never the URL: it may carry credentials).
+        reason: String,
+    },
+}
+
+fn source_name(source: &SecretSource, inline_var: &str) -> String {
+    match source {
+        SecretSource::Parameter(name) => format!("SSM parameter {name}"),
+        SecretSource::Inline(_) => inline_var.to_owned(),
+    }
+}
+
+/// Reads a secret: inline as given, or an SSM SecureString decrypted by the service.
+async fn resolve(ssm: &aws_sdk_ssm::Client, source: &SecretSource) -> Result<String, WiringError> {
+    match source {
+        SecretSource::Inline(value) => Ok(value.clone()),
+        SecretSource::Parameter(name) => {
+            let failed = |reason: String| WiringError::Parameter {
+                name: name.clone(),
+                reason,
+            };
+            let out = ssm
+                .get_parameter()
+                .name(name)
+                .with_decryption(true)
+                .send()
+                .await
+                .map_err(|e| failed(aws_sdk_ssm::error::DisplayErrorContext(e).to_string()))?;
+            out.parameter()
+                .and_then(|p| p.value())
+                .map(str::to_owned)
+                .ok_or_else(|| failed("the parameter has no value".into()))
+        }
+    }
+}
+
+/// Builds the deployment: SDK clients from the standard AWS environment, the master key and
+/// (in `deliver`) the relay URL from SSM, then the adapters. Called once per cold start.
+pub async fn build(config: &LambdaConfig) -> Result<Arc<AwsSesame>, WiringError> {
+    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let ssm = aws_sdk_ssm::Client::new(&sdk);
+
+    let master_key = async {
+        let raw = resolve(&ssm, &config.master_key).await?;
+        let key = decode_master_key(&raw).ok_or_else(|| WiringError::MasterKey {
+            source_name: source_name(&config.master_key, "SESAME_MASTER_KEY"),
+        })?;
+        SecretBox::new(&key).map_err(|_| WiringError::MasterKey {
+            source_name: source_name(&config.master_key, "SESAME_MASTER_KEY"),
+        })
+    };
+    let mailer = async {
+        let Some(source) = &config.relay else {
+            return Ok(RelayMailer::Unset);
+        };
+        let refused = |reason: String| WiringError::Relay {
+            source_name: source_name(source, "SESAME_RELAY"),
+            reason,
+        };
+        let raw = resolve(&ssm, source).await?;
+        let url = RelayUrl::parse(raw.trim()).map_err(|e| refused(e.to_string()))?;
+        let options = SmtpOptions {
+            max_connections: config.relay_pool,
+            ..SmtpOptions::default()
+        };
+        let smtp = SmtpMailer::new(&url, options).map_err(|e| refused(e.to_string()))?;
+        Ok(RelayMailer::Smtp(smtp))
+    };
+    let (secrets, mailer) = tokio::try_join!(master_key, mailer)?;
+    let resolver = HickoryResolver::new(config.dns_server)?;
+
+    let records = DynamoDbRecords::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table)
+        .with_retention(config.retention);
+    let queue = SqsJobQueue::new(aws_sdk_sqs::Client::new(&sdk), &config.queue_url);
+    Ok(Arc::new(Sesame::<AwsPorts>::new(
+        records,
+        queue,
+        mailer,
+        MailAuthDkim::new(),
+        resolver,
+        SystemClock,
+        OsIds,
+        config.settings.clone(),
+        secrets,
+    )))
+}

@@ -1,0 +1,137 @@
+//! One scheduler invocation: parse the trigger, run it.
+//!
+//! A payload that cannot be understood is logged as an error and the invocation succeeds:
+//! retrying the same bytes cannot help, and the next tick comes within a minute anyway. A
+//! store failure fails the invocation, so it shows in the function's error metric.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use sesame_core::Sesame;
+use sesame_core::ports::Ports;
+
+use crate::trigger::{self, Trigger};
+
+/// Runs whatever `payload` asks for; returns a small summary for the invocation record.
+pub async fn handle<P: Ports>(
+    app: &Sesame<P>,
+    stale_grace: Duration,
+    payload: Value,
+) -> Result<Value, lambda_runtime::Error> {
+    let trigger = match trigger::parse(payload) {
+        Ok(trigger) => trigger,
+        Err(err) => {
+            tracing::error!(error = %err, "scheduler payload refused");
+            return Ok(json!({"refused": err.to_string()}));
+        }
+    };
+    match trigger {
+        Trigger::Tick => {
+            let requeued = app.requeue_stale(stale_grace).await?;
+            Ok(json!({"requeued": requeued}))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sesame_core::app::{Content, SendCommand};
+    use sesame_core::ports::JobQueue;
+    use sesame_core::secrets::SecretBox;
+    use sesame_core::settings::Settings;
+    use sesame_core::testing::{
+        FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds,
+        StaticResolver, TestPorts,
+    };
+    use sesame_core::types::AccountId;
+
+    use super::*;
+
+    const GRACE: Duration = Duration::from_secs(120);
+
+    fn app() -> Sesame<TestPorts> {
+        Sesame::<TestPorts>::new(
+            InMemoryRecords::default(),
+            InMemoryJobQueue::default(),
+            RecordingMailer::default(),
+            PlainDkim::default(),
+            StaticResolver::default(),
+            FixedClock::default(),
+            SeqIds::default(),
+            Settings::default(),
+            SecretBox::new(&[4u8; 32]).unwrap(),
+        )
+    }
+
+    fn fixture(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
+
+    /// A message accepted whose delivery job was then lost (received and dropped).
+    async fn lost_delivery(app: &Sesame<TestPorts>) {
+        let account = AccountId::parse("1000001").unwrap();
+        app.create_identity(&account, "example.com", None, vec![])
+            .await
+            .unwrap();
+        app.trust_identity(&account, "example.com").await.unwrap();
+        app.create_sender(&account, "noreply@example.com", None)
+            .await
+            .unwrap();
+        let command = SendCommand {
+            from: "noreply@example.com".into(),
+            destination: vec!["ann@example.org".into()],
+            subject: "Hi".into(),
+            content: Some(Content::Simple {
+                html: None,
+                text: Some("SGVsbG8=".into()),
+            }),
+            ..SendCommand::default()
+        };
+        app.send_email(&account, command).await.unwrap();
+        for job in app
+            .queue
+            .receive(10, Duration::from_secs(3600), Duration::ZERO)
+            .await
+            .unwrap()
+        {
+            app.queue.ack(&job.receipt).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn the_minute_tick_requeues_deliveries_whose_jobs_were_lost() {
+        let app = app();
+        lost_delivery(&app).await;
+        let event = fixture(include_str!("../events/eventbridge-scheduled-event.json"));
+
+        let early = handle(&app, GRACE, event.clone()).await.unwrap();
+        assert_eq!(early, json!({"requeued": 0}));
+
+        app.clock.advance(chrono::Duration::minutes(5));
+        let late = handle(&app, GRACE, event).await.unwrap();
+        assert_eq!(late, json!({"requeued": 1}));
+        assert_eq!(app.queue.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_scheduler_tick_input_runs_the_same_sweep() {
+        let app = app();
+        let input = fixture(include_str!("../events/scheduler-tick.json"));
+        assert_eq!(
+            handle(&app, GRACE, input).await.unwrap(),
+            json!({"requeued": 0})
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_kind_is_refused_without_failing_the_invocation() {
+        let app = app();
+        let input = fixture(include_str!("../events/scheduler-task.json"));
+        let summary = handle(&app, GRACE, input).await.unwrap();
+        assert!(summary["refused"].is_string(), "{summary}");
+        assert!(app.queue.is_empty());
+    }
+}

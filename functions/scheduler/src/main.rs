@@ -1,0 +1,21 @@
+//! Lambda `scheduler`: EventBridge ticks (and, later, Scheduler-triggered tasks).
+
+mod handler;
+mod trigger;
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+use sesame_lambda::{Function, LambdaConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    sesame_lambda::init_tracing();
+    let config = LambdaConfig::from_env(Function::Scheduler)?;
+    let app = sesame_lambda::build(&config).await?;
+    let grace = config.stale_grace;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let app = app.clone();
+        async move { handler::handle(&app, grace, event.payload).await }
+    }))
+    .await
+}

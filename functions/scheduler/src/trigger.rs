@@ -1,0 +1,158 @@
+//! What woke the scheduler, parsed from the two payloads that reach it:
+//!
+//! - an EventBridge rule event (`"detail-type": "Scheduled Event"`), as sent by the
+//!   one-minute `Schedule` in template.yaml;
+//! - an EventBridge Scheduler target input, which is our own versioned JSON:
+//!   `{"v":1,"kind":"tick"}`. Unknown versions, kinds and fields are refused rather than
+//!   half-understood, so a schedule written by a newer Sesame never runs as something else.
+//!   One-time and recurring batch tasks (`{"v":1,"kind":"task","task_id":…}`) join
+//!   [`InputV1`] when core has task scheduling.
+
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// The periodic tick: sweep lost deliveries (and, later, advance active tasks).
+    Tick,
+}
+
+/// Why a payload was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TriggerError {
+    /// An EventBridge event this function does not handle.
+    #[error("unexpected EventBridge event {event_source:?} / {detail_type:?}")]
+    UnexpectedEvent {
+        /// Event source.
+        event_source: String,
+        /// Event detail type.
+        detail_type: String,
+    },
+    /// Neither an EventBridge event nor a JSON object with a numeric `v`.
+    #[error("the input is not a versioned scheduler payload")]
+    Unversioned,
+    /// A `v` this version does not know.
+    #[error("scheduler payload version {0} is not supported")]
+    UnsupportedVersion(u64),
+    /// A known version with an unknown kind or fields.
+    #[error("invalid scheduler payload: {0}")]
+    Invalid(serde_json::Error),
+}
+
+/// Scheduler target input, version 1 (`v` is taken off before this is parsed).
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum InputV1 {
+    /// `{"v":1,"kind":"tick"}`. A struct variant, not a unit one, so that extra fields are
+    /// refused like everywhere else.
+    Tick {},
+}
+
+impl From<InputV1> for Trigger {
+    fn from(input: InputV1) -> Self {
+        match input {
+            InputV1::Tick {} => Trigger::Tick,
+        }
+    }
+}
+
+/// Parses whatever invoked the function.
+pub fn parse(payload: Value) -> Result<Trigger, TriggerError> {
+    if payload.get("detail-type").is_some() {
+        return parse_rule_event(payload);
+    }
+    let Value::Object(mut fields) = payload else {
+        return Err(TriggerError::Unversioned);
+    };
+    let version = fields
+        .remove("v")
+        .and_then(|v| v.as_u64())
+        .ok_or(TriggerError::Unversioned)?;
+    match version {
+        1 => serde_json::from_value::<InputV1>(Value::Object(fields))
+            .map(Trigger::from)
+            .map_err(TriggerError::Invalid),
+        other => Err(TriggerError::UnsupportedVersion(other)),
+    }
+}
+
+fn parse_rule_event(payload: Value) -> Result<Trigger, TriggerError> {
+    let event: EventBridgeEvent = serde_json::from_value(payload).map_err(TriggerError::Invalid)?;
+    if event.source == "aws.events" && event.detail_type == "Scheduled Event" {
+        Ok(Trigger::Tick)
+    } else {
+        Err(TriggerError::UnexpectedEvent {
+            event_source: event.source,
+            detail_type: event.detail_type,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_scheduled_rule_event_is_a_tick() {
+        let event = include_str!("../events/eventbridge-scheduled-event.json");
+        assert_eq!(
+            parse(serde_json::from_str(event).unwrap()).unwrap(),
+            Trigger::Tick
+        );
+    }
+
+    #[test]
+    fn a_scheduler_tick_input_is_a_tick() {
+        let input = include_str!("../events/scheduler-tick.json");
+        assert_eq!(
+            parse(serde_json::from_str(input).unwrap()).unwrap(),
+            Trigger::Tick
+        );
+    }
+
+    #[test]
+    fn unknown_kinds_fields_and_versions_are_refused() {
+        let task = include_str!("../events/scheduler-task.json");
+        assert!(matches!(
+            parse(serde_json::from_str(task).unwrap()),
+            Err(TriggerError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse(json!({"v": 1, "kind": "tick", "extra": true})),
+            Err(TriggerError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse(json!({"v": 1})),
+            Err(TriggerError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse(json!({"v": 2, "kind": "tick"})),
+            Err(TriggerError::UnsupportedVersion(2))
+        ));
+        assert!(matches!(
+            parse(json!({"kind": "tick"})),
+            Err(TriggerError::Unversioned)
+        ));
+        assert!(matches!(
+            parse(json!("tick")),
+            Err(TriggerError::Unversioned)
+        ));
+    }
+
+    #[test]
+    fn other_eventbridge_events_are_refused() {
+        let event = json!({
+            "version": "0", "id": "1", "detail-type": "EC2 Instance State-change Notification",
+            "source": "aws.ec2", "account": "123456789012", "time": "2024-01-01T00:00:00Z",
+            "region": "us-east-1", "resources": [], "detail": {}
+        });
+        assert!(matches!(
+            parse(event),
+            Err(TriggerError::UnexpectedEvent { .. })
+        ));
+    }
+}
