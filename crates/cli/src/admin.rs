@@ -6,9 +6,9 @@ use anyhow::{Result, bail};
 use serde_json::json;
 
 use sesame_core::Sesame;
-use sesame_core::ports::Ports;
 use sesame_core::app::IdentityView;
 use sesame_core::model::DkimKeyState;
+use sesame_core::ports::Ports;
 use sesame_core::types::{AccountId, SecretId};
 
 /// `sesame keys create`: prints `{"SecretId","SecretKey","Account"}` as one JSON line.

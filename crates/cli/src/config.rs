@@ -94,9 +94,10 @@ impl Config {
         let relay = env("SESAME_RELAY");
         let dns_server = env("SESAME_DNS_SERVER").and_then(|raw| {
             // A bare address means the standard DNS port.
-            let parsed = raw
-                .parse::<SocketAddr>()
-                .or_else(|_| raw.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 53)));
+            let parsed = raw.parse::<SocketAddr>().or_else(|_| {
+                raw.parse::<std::net::IpAddr>()
+                    .map(|ip| SocketAddr::new(ip, 53))
+            });
             match parsed {
                 Ok(addr) => Some(addr),
                 Err(_) => {

@@ -29,7 +29,13 @@ struct Cli {
     )]
     data_dir: PathBuf,
     /// Where the admin commands act: the local SQLite database, or a deployed AWS stack.
-    #[arg(long, global = true, env = "SESAME_BACKEND", value_enum, default_value = "local")]
+    #[arg(
+        long,
+        global = true,
+        env = "SESAME_BACKEND",
+        value_enum,
+        default_value = "local"
+    )]
     backend: Backend,
     /// The stack's DynamoDB table (with `--backend aws`).
     #[arg(long, global = true, env = "SESAME_TABLE")]
@@ -156,7 +162,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli.backend {
         Backend::Local => {
-            let config = Config::load(cli.data_dir, "127.0.0.1:8080").map_err(anyhow::Error::msg)?;
+            let config =
+                Config::load(cli.data_dir, "127.0.0.1:8080").map_err(anyhow::Error::msg)?;
             admin(&*wiring::build(&config)?, cli.command).await
         }
         Backend::Aws => {
@@ -166,20 +173,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn admin<P: sesame_core::ports::Ports>(app: &sesame_core::Sesame<P>, command: Command) -> anyhow::Result<()> {
+async fn admin<P: sesame_core::ports::Ports>(
+    app: &sesame_core::Sesame<P>,
+    command: Command,
+) -> anyhow::Result<()> {
     match command {
         Command::Serve { .. } => unreachable!("serve is handled before the backend is built"),
-        Command::Keys { command: KeysCommand::Create { account } } => admin::keys_create(app, &account).await,
-        Command::Keys { command: KeysCommand::List } => admin::keys_list(app).await,
-        Command::Keys { command: KeysCommand::Revoke { id } } => admin::keys_revoke(app, &id).await,
-        Command::Identity { command: IdentityCommand::Trust { domain, account } } => {
-            admin::identity_trust(app, &domain, &account).await
-        }
+        Command::Keys {
+            command: KeysCommand::Create { account },
+        } => admin::keys_create(app, &account).await,
+        Command::Keys {
+            command: KeysCommand::List,
+        } => admin::keys_list(app).await,
+        Command::Keys {
+            command: KeysCommand::Revoke { id },
+        } => admin::keys_revoke(app, &id).await,
         Command::Identity {
-            command: IdentityCommand::RotateDkim { domain, account, dkim_option },
+            command: IdentityCommand::Trust { domain, account },
+        } => admin::identity_trust(app, &domain, &account).await,
+        Command::Identity {
+            command:
+                IdentityCommand::RotateDkim {
+                    domain,
+                    account,
+                    dkim_option,
+                },
         } => admin::identity_rotate_dkim(app, &domain, &account, dkim_option).await,
-        Command::Identity { command: IdentityCommand::Check { domain, account } } => {
-            admin::identity_check(app, &domain, &account).await
-        }
+        Command::Identity {
+            command: IdentityCommand::Check { domain, account },
+        } => admin::identity_check(app, &domain, &account).await,
     }
 }

@@ -134,14 +134,19 @@ pub fn build(config: &Config) -> Result<Arc<LocalSesame>> {
 
 /// The deployed stack's adapters, for the admin commands: the same wiring as the Lambda
 /// functions (`sesame-lambda`), configured from the AWS environment plus `--table`.
-pub async fn build_aws(table: Option<String>, queue_url: Option<String>) -> Result<Arc<sesame_lambda::AwsSesame>> {
+pub async fn build_aws(
+    table: Option<String>,
+    queue_url: Option<String>,
+) -> Result<Arc<sesame_lambda::AwsSesame>> {
     let Some(table) = table else {
         anyhow::bail!("--backend aws needs --table (or SESAME_TABLE)");
     };
     let lookup = move |name: &str| match name {
         "SESAME_TABLE" => Some(table.clone()),
         // Admin commands never enqueue; the queue is wired only because every deployment has one.
-        "SESAME_QUEUE_URL" => queue_url.clone().or_else(|| Some("unused-by-admin-commands".into())),
+        "SESAME_QUEUE_URL" => queue_url
+            .clone()
+            .or_else(|| Some("unused-by-admin-commands".into())),
         "SESAME_HOSTNAME" => crate::config::env(name).or_else(|| Some("localhost".into())),
         _ => crate::config::env(name),
     };

@@ -32,7 +32,7 @@ pub async fn run(
         if *shutdown.borrow() {
             break;
         }
-        let free = permits.available_permits().max(1).min(64);
+        let free = permits.available_permits().clamp(1, 64);
         let permit_wait = permits.clone().acquire_many_owned(1);
         let first = tokio::select! {
             p = permit_wait => p.expect("semaphore is never closed"),

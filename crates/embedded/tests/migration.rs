@@ -31,7 +31,8 @@ async fn identities_from_schema_1_keep_their_keys_active_and_verified_ones_becom
     let raw = rusqlite::Connection::open(&path).expect("raw open");
     raw.execute_batch("DROP TABLE identities;").expect("drop");
     raw.execute_batch(V1_IDENTITIES).expect("v1 rows");
-    raw.pragma_update(None, "user_version", 1).expect("version 1");
+    raw.pragma_update(None, "user_version", 1)
+        .expect("version 1");
     drop(raw);
 
     let store = SqliteStore::open(&path).expect("migrate");

@@ -49,10 +49,14 @@ impl HickoryResolver {
                 let mut tcp = ConnectionConfig::tcp();
                 tcp.port = addr.port();
                 let ns = NameServerConfig::new(addr.ip(), true, vec![udp, tcp]);
-                TokioResolver::builder_with_config(ResolverConfig::from_name_servers(vec![ns]), provider)
+                TokioResolver::builder_with_config(
+                    ResolverConfig::from_name_servers(vec![ns]),
+                    provider,
+                )
             }
-            None => TokioResolver::builder(provider)
-                .map_err(|e| ResolverSetupError(e.to_string()))?,
+            None => {
+                TokioResolver::builder(provider).map_err(|e| ResolverSetupError(e.to_string()))?
+            }
         };
         let opts = options(builder.options_mut().clone());
         *builder.options_mut() = opts;

@@ -10,7 +10,9 @@ use sesame_core::model::RecordPurpose;
 use sesame_core::ports::{DnsError, Ports, Records, Resolver};
 use sesame_core::secrets::SecretBox;
 use sesame_core::settings::Settings;
-use sesame_core::testing::{FixedClock, InMemoryJobQueue, InMemoryRecords, RecordingMailer, SeqIds};
+use sesame_core::testing::{
+    FixedClock, InMemoryJobQueue, InMemoryRecords, RecordingMailer, SeqIds,
+};
 use sesame_core::types::AccountId;
 use sesame_mail::{HickoryResolver, MailAuthDkim};
 
@@ -59,21 +61,33 @@ async fn resolver_concatenates_multi_string_txt_and_tells_missing_names_from_mis
         .mx("dns.test", "MX1.Dns.Test.", 10);
     let dns = Dnsmasq::start(&zone);
     let r = HickoryResolver::new(Some(dns.addr)).expect("resolver");
-    assert_eq!(r.txt("long.dns.test").await, Ok(vec!["v=DKIM1; p=abcdefghi".to_owned()]));
+    assert_eq!(
+        r.txt("long.dns.test").await,
+        Ok(vec!["v=DKIM1; p=abcdefghi".to_owned()])
+    );
     let mut two = r.txt("two.dns.test").await.expect("two");
     two.sort();
     assert_eq!(two, vec!["first", "second"]);
-    assert_eq!(r.mx("dns.test").await, Ok(vec![(10, "mx1.dns.test".to_owned())]));
+    assert_eq!(
+        r.mx("dns.test").await,
+        Ok(vec![(10, "mx1.dns.test".to_owned())])
+    );
     assert_eq!(r.txt("absent.dns.test").await, Err(DnsError::NxDomain));
     assert_eq!(r.mx("long.dns.test").await, Err(DnsError::NoRecords));
-    assert!(matches!(r.txt("example.org").await, Err(DnsError::Temporary(_))), "REFUSED is not an answer");
+    assert!(
+        matches!(r.txt("example.org").await, Err(DnsError::Temporary(_))),
+        "REFUSED is not an answer"
+    );
 }
 
 /// How a case publishes the records its domain was told to publish.
 type Publish = fn(&mut Zone, &IdentityView);
 
 fn by(view: &IdentityView, purpose: RecordPurpose) -> Vec<&DnsRecord> {
-    view.records.iter().filter(|r| r.purpose == purpose).collect()
+    view.records
+        .iter()
+        .filter(|r| r.purpose == purpose)
+        .collect()
 }
 
 /// Publishes every record except those of `skip`.
@@ -123,17 +137,28 @@ const CASES: &[Case] = &[
         dkim_option: None,
         publish: |z, v| publish_except(z, v, &[RecordPurpose::Spf]),
         verified: false,
-        expect: &[(RecordPurpose::Spf, false, "no SPF (TXT) record at no-spf.dns.test")],
+        expect: &[(
+            RecordPurpose::Spf,
+            false,
+            "no SPF (TXT) record at no-spf.dns.test",
+        )],
     },
     Case {
         name: "spf-without-ours",
         dkim_option: None,
         publish: |z, v| {
             publish_except(z, v, &[RecordPurpose::Spf]);
-            z.txt(v.identity.domain.as_str(), "v=spf1 include:_spf.example.org ~all");
+            z.txt(
+                v.identity.domain.as_str(),
+                "v=spf1 include:_spf.example.org ~all",
+            );
         },
         verified: false,
-        expect: &[(RecordPurpose::Spf, false, "SPF record does not include ip4:127.0.0.1")],
+        expect: &[(
+            RecordPurpose::Spf,
+            false,
+            "SPF record does not include ip4:127.0.0.1",
+        )],
     },
     Case {
         name: "two-spf",
@@ -143,7 +168,11 @@ const CASES: &[Case] = &[
             z.txt(v.identity.domain.as_str(), "v=spf1 mx -all");
         },
         verified: false,
-        expect: &[(RecordPurpose::Spf, false, "2 SPF records at two-spf.dns.test")],
+        expect: &[(
+            RecordPurpose::Spf,
+            false,
+            "2 SPF records at two-spf.dns.test",
+        )],
     },
     Case {
         name: "wrong-dkim",
@@ -151,10 +180,17 @@ const CASES: &[Case] = &[
         publish: |z, v| {
             publish_except(z, v, &[RecordPurpose::Dkim]);
             let host = &by(v, RecordPurpose::Dkim)[0].host;
-            z.txt(host, "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwrong");
+            z.txt(
+                host,
+                "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwrong",
+            );
         },
         verified: false,
-        expect: &[(RecordPurpose::Dkim, false, "has a different key: p=MIIBIjANBgkq… instead of")],
+        expect: &[(
+            RecordPurpose::Dkim,
+            false,
+            "has a different key: p=MIIBIjANBgkq… instead of",
+        )],
     },
     Case {
         name: "no-dkim",
@@ -168,7 +204,11 @@ const CASES: &[Case] = &[
         dkim_option: None,
         publish: |z, v| publish_except(z, v, &[RecordPurpose::Dmarc]),
         verified: true,
-        expect: &[(RecordPurpose::Dmarc, false, "no DMARC (TXT) record at _dmarc.no-dmarc.dns.test")],
+        expect: &[(
+            RecordPurpose::Dmarc,
+            false,
+            "no DMARC (TXT) record at _dmarc.no-dmarc.dns.test",
+        )],
     },
     Case {
         name: "wrong-mx",
@@ -178,7 +218,11 @@ const CASES: &[Case] = &[
             z.mx(v.identity.domain.as_str(), "mx.elsewhere.dns.test", 5);
         },
         verified: true,
-        expect: &[(RecordPurpose::Mx, false, "points to mx.elsewhere.dns.test., not sesame.dns.test")],
+        expect: &[(
+            RecordPurpose::Mx,
+            false,
+            "points to mx.elsewhere.dns.test., not sesame.dns.test",
+        )],
     },
     Case {
         name: "split-dkim",
@@ -220,16 +264,32 @@ async fn each_wrong_or_missing_record_is_reported_precisely() {
     let dns = Dnsmasq::start(&zone);
     let checker = app(&dns);
     for view in views {
-        checker.records.create_identity(&view.identity).await.expect("copy");
+        checker
+            .records
+            .create_identity(&view.identity)
+            .await
+            .expect("copy");
     }
     for case in CASES {
         let domain = format!("{}.{ZONE}", case.name);
-        let view = checker.update_identity(&account, &domain, None).await.expect("update");
-        assert_eq!(view.identity.verified, case.verified, "{}: {:?}", case.name, view.identity.check);
+        let view = checker
+            .update_identity(&account, &domain, None)
+            .await
+            .expect("update");
+        assert_eq!(
+            view.identity.verified, case.verified,
+            "{}: {:?}",
+            case.name, view.identity.check
+        );
         for (purpose, ok, detail) in case.expect {
             for r in by(&view, *purpose) {
                 assert_eq!(r.ok, *ok, "{}: {r:?}", case.name);
-                assert!(r.detail.contains(detail), "{}: {:?} lacks {detail:?}", case.name, r.detail);
+                assert!(
+                    r.detail.contains(detail),
+                    "{}: {:?} lacks {detail:?}",
+                    case.name,
+                    r.detail
+                );
                 if *ok {
                     assert!(!r.current.is_empty(), "{}: {r:?}", case.name);
                 }

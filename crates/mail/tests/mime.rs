@@ -225,10 +225,18 @@ fn invalid_attachment_content_type_is_refused() {
 #[test]
 fn feedback_id_names_campaign_account_and_mail_type() {
     let mut m = message();
-    assert!(compose(&m).unwrap().contains("\r\nFeedback-ID: direct:acct:transactional:sesame\r\n"));
+    assert!(
+        compose(&m)
+            .unwrap()
+            .contains("\r\nFeedback-ID: direct:acct:transactional:sesame\r\n")
+    );
     m.template_id = Some(sesame_core::types::TemplateId(42));
     m.trigger_type = 0;
-    assert!(compose(&m).unwrap().contains("\r\nFeedback-ID: t42:acct:marketing:sesame\r\n"));
+    assert!(
+        compose(&m)
+            .unwrap()
+            .contains("\r\nFeedback-ID: t42:acct:marketing:sesame\r\n")
+    );
 }
 
 #[test]
@@ -240,9 +248,15 @@ fn header_fields_rfc5322_requires_appear_exactly_once() {
     for name in ["From", "Date", "Message-ID", "MIME-Version", "Feedback-ID"] {
         let count = head
             .split("\r\n")
-            .filter(|l| l.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase())))
+            .filter(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+            })
             .count();
         assert_eq!(count, 1, "{name} in {head}");
     }
-    assert!(head.contains("@mail.example.com>"), "Message-ID is in the sender's domain: {head}");
+    assert!(
+        head.contains("@mail.example.com>"),
+        "Message-ID is in the sender's domain: {head}"
+    );
 }

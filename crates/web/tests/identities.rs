@@ -19,10 +19,16 @@ fn attribute<'a>(response: &'a Value, prefix: &str) -> Vec<&'a Value> {
 async fn update_email_identity_rechecks_dns_and_answers_like_create() {
     let h = Harness::new("acme").await;
     let created = h
-        .ok("CreateEmailIdentity", json!({"EmailIdentity": "mail.example.com"}))
+        .ok(
+            "CreateEmailIdentity",
+            json!({"EmailIdentity": "mail.example.com"}),
+        )
         .await;
     let before = h
-        .ok("UpdateEmailIdentity", json!({"EmailIdentity": "mail.example.com", "NewAPI": true}))
+        .ok(
+            "UpdateEmailIdentity",
+            json!({"EmailIdentity": "mail.example.com", "NewAPI": true}),
+        )
         .await;
     let keys = |v: &Value| {
         let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
@@ -32,17 +38,29 @@ async fn update_email_identity_rechecks_dns_and_answers_like_create() {
     };
     assert_eq!(keys(&before), keys(&created));
     assert_eq!(before["VerifiedForSendingStatus"], false);
-    assert!(before["Attributes"].as_array().unwrap().iter().all(|a| a["Status"] == false));
+    assert!(
+        before["Attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["Status"] == false)
+    );
 
     for a in created["Attributes"].as_array().unwrap() {
-        let (host, value) = (a["SendDomain"].as_str().unwrap(), a["ExpectedValue"].as_str().unwrap());
+        let (host, value) = (
+            a["SendDomain"].as_str().unwrap(),
+            a["ExpectedValue"].as_str().unwrap(),
+        );
         match a["Type"].as_str().unwrap() {
             "MX" => h.app.resolver.set_mx(host, &[(10, value)]),
             _ => h.app.resolver.set_txt(host, &[value]),
         }
     }
     let after = h
-        .ok("UpdateEmailIdentity", json!({"EmailIdentity": "mail.example.com"}))
+        .ok(
+            "UpdateEmailIdentity",
+            json!({"EmailIdentity": "mail.example.com"}),
+        )
         .await;
     assert_eq!(after["VerifiedForSendingStatus"], true, "{after}");
     for a in after["Attributes"].as_array().unwrap() {
@@ -56,16 +74,29 @@ async fn update_email_identity_rechecks_dns_and_answers_like_create() {
 #[tokio::test]
 async fn a_new_dkim_option_lists_pending_keys_until_they_are_published() {
     let h = Harness::new("acme").await;
-    h.ok("CreateEmailIdentity", json!({"EmailIdentity": "mail.example.com"}))
-        .await;
+    h.ok(
+        "CreateEmailIdentity",
+        json!({"EmailIdentity": "mail.example.com"}),
+    )
+    .await;
     let rotating = h
-        .ok("UpdateEmailIdentity", json!({"EmailIdentity": "mail.example.com", "DKIMOption": 2}))
+        .ok(
+            "UpdateEmailIdentity",
+            json!({"EmailIdentity": "mail.example.com", "DKIMOption": 2}),
+        )
         .await;
     let dkim = attribute(&rotating, "sesame");
-    assert_eq!(dkim.len(), 3, "the active key and two pending ones: {rotating}");
+    assert_eq!(
+        dkim.len(),
+        3,
+        "the active key and two pending ones: {rotating}"
+    );
     assert_eq!(rotating["DKIMOption"], 1, "still signing with the old key");
     let refused = h
-        .call("UpdateEmailIdentity", json!({"EmailIdentity": "mail.example.com", "DKIMOption": 0}))
+        .call(
+            "UpdateEmailIdentity",
+            json!({"EmailIdentity": "mail.example.com", "DKIMOption": 0}),
+        )
         .await;
     assert_eq!(refused.code(), "InvalidParameterValue");
 }

@@ -31,6 +31,15 @@ pub async fn handle<P: Ports>(
             let requeued = app.requeue_stale(stale_grace).await?;
             Ok(json!({"requeued": requeued}))
         }
+        Trigger::Recheck => {
+            let report = app.recheck_identities().await?;
+            Ok(json!({
+                "checked": report.checked,
+                "disabled": report.disabled,
+                "enabled": report.enabled,
+                "promoted": report.promoted,
+            }))
+        }
     }
 }
 
@@ -133,5 +142,41 @@ mod tests {
         let summary = handle(&app, GRACE, input).await.unwrap();
         assert!(summary["refused"].is_string(), "{summary}");
         assert!(app.queue.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_hourly_recheck_disables_a_domain_whose_records_are_gone() {
+        let app = app();
+        let account = AccountId::parse("acme").unwrap();
+        let view = app
+            .create_identity(&account, "mail.example.com", None, vec![])
+            .await
+            .unwrap();
+        for record in &view.records {
+            match record.record_type {
+                "TXT" => app
+                    .resolver
+                    .set_txt(&record.host, &[record.expected.as_str()]),
+                _ => app
+                    .resolver
+                    .set_mx(&record.host, &[(10, record.expected.as_str())]),
+            }
+        }
+        let verified = app
+            .update_identity(&account, "mail.example.com", None)
+            .await
+            .unwrap();
+        assert!(verified.identity.verified);
+
+        app.resolver.remove("mail.example.com");
+        let input = fixture(include_str!("../events/scheduler-recheck.json"));
+        let summary = handle(&app, GRACE, input).await.unwrap();
+        assert_eq!(summary["checked"], 1);
+        assert_eq!(summary["disabled"], 1);
+        let after = app
+            .get_identity(&account, "mail.example.com")
+            .await
+            .unwrap();
+        assert!(!after.identity.verified);
     }
 }

@@ -3,7 +3,7 @@
 //! - an EventBridge rule event (`"detail-type": "Scheduled Event"`), as sent by the
 //!   one-minute `Schedule` in template.yaml;
 //! - an EventBridge Scheduler target input, which is our own versioned JSON:
-//!   `{"v":1,"kind":"tick"}`. Unknown versions, kinds and fields are refused rather than
+//!   `{"v":1,"kind":"tick"}` or `{"v":1,"kind":"recheck"}`. Unknown versions, kinds and fields are refused rather than
 //!   half-understood, so a schedule written by a newer Sesame never runs as something else.
 //!   One-time and recurring batch tasks (`{"v":1,"kind":"task","task_id":…}`) join
 //!   [`InputV1`] when core has task scheduling.
@@ -17,6 +17,9 @@ use serde_json::Value;
 pub enum Trigger {
     /// The periodic tick: sweep lost deliveries (and, later, advance active tasks).
     Tick,
+    /// The hourly DNS re-check of sender domains: disables a domain whose records disappeared
+    /// and activates pending DKIM keys that were published.
+    Recheck,
 }
 
 /// Why a payload was refused.
@@ -48,12 +51,15 @@ enum InputV1 {
     /// `{"v":1,"kind":"tick"}`. A struct variant, not a unit one, so that extra fields are
     /// refused like everywhere else.
     Tick {},
+    /// `{"v":1,"kind":"recheck"}`.
+    Recheck {},
 }
 
 impl From<InputV1> for Trigger {
     fn from(input: InputV1) -> Self {
         match input {
             InputV1::Tick {} => Trigger::Tick,
+            InputV1::Recheck {} => Trigger::Recheck,
         }
     }
 }

@@ -11,8 +11,8 @@ use crate::ports::{DeliveryQuery, JobQueue, Records};
 use crate::secrets::SecretBox;
 use crate::settings::Settings;
 use crate::testing::{
-    FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds, StaticResolver,
-    TestPorts,
+    FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds,
+    StaticResolver, TestPorts,
 };
 use crate::types::{AccountId, EmailAddress, MessageId};
 

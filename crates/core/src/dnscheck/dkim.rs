@@ -63,7 +63,11 @@ pub fn dkim(host: &str, key: &DkimKey, answer: &Result<Vec<String>, DnsError>) -
     };
     let tags = tags(record);
     let expected_k = key.algorithm.key_type();
-    let detail = match (tag(&tags, "v"), tag(&tags, "k").unwrap_or("rsa"), tag(&tags, "p")) {
+    let detail = match (
+        tag(&tags, "v"),
+        tag(&tags, "k").unwrap_or("rsa"),
+        tag(&tags, "p"),
+    ) {
         (Some(v), _, _) if v != "DKIM1" => format!("DKIM record at {host} has v={v}, not v=DKIM1"),
         (_, _, Some("")) => format!("DKIM record at {host} has an empty p=: the key is revoked"),
         (_, _, Some(p)) if p != key.public_key => format!(

@@ -37,7 +37,9 @@ pub fn dmarc(host: &str, answer: &Result<Vec<String>, DnsError>) -> RecordCheck 
             P,
             host,
             current,
-            format!("{n} DMARC records at {host}: receivers ignore them all (RFC 7489 §6.6.3); keep one"),
+            format!(
+                "{n} DMARC records at {host}: receivers ignore them all (RFC 7489 §6.6.3); keep one"
+            ),
         ),
     }
 }

@@ -8,7 +8,11 @@ const P: RecordPurpose = RecordPurpose::Mx;
 
 /// Checks the MX answer at `host` for an exchange equal to `hostname`. The current value
 /// lists the exchanges (`host.`), the form of the expected value.
-pub fn mx(host: &str, hostname: &str, answer: &Result<Vec<(u16, String)>, DnsError>) -> RecordCheck {
+pub fn mx(
+    host: &str,
+    hostname: &str,
+    answer: &Result<Vec<(u16, String)>, DnsError>,
+) -> RecordCheck {
     let records = match answer {
         Ok(records) => records,
         Err(e) => return no_answer(P, host, "MX", e),

@@ -74,7 +74,9 @@ fn missing_term(record: &str, mechanism: &str) -> Option<String> {
                     t.len() > 1 && t[1..].eq_ignore_ascii_case(wanted) && !t.starts_with('+')
                 });
                 return Some(match qualified {
-                    Some(t) => format!("SPF record has {t}: {wanted} must pass (no -, ~ or ? qualifier)"),
+                    Some(t) => {
+                        format!("SPF record has {t}: {wanted} must pass (no -, ~ or ? qualifier)")
+                    }
                     None => format!("SPF record does not include {wanted}"),
                 });
             }

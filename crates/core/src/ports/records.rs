@@ -143,7 +143,8 @@ pub trait Records: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Identity>, StoreError>> + Send;
     /// Every domain of every account, ordered by domain name: the periodic DNS re-check walks
     /// them all. Not paged: an installation holds at most `max_domains` per account.
-    fn list_all_identities(&self) -> impl Future<Output = Result<Vec<Identity>, StoreError>> + Send;
+    fn list_all_identities(&self)
+    -> impl Future<Output = Result<Vec<Identity>, StoreError>> + Send;
     /// Replaces a domain record (verification state, keys). Returns false if it does not exist.
     fn update_identity(
         &self,

@@ -92,7 +92,9 @@ pub(super) fn create(tx: &Transaction<'_>, identity: &Identity) -> rusqlite::Res
         None => {
             write(
                 tx,
-                &format!("INSERT INTO identities ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                &format!(
+                    "INSERT INTO identities ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                ),
                 identity,
             )?;
             Ok(Created::Yes)
@@ -121,11 +123,9 @@ pub(super) fn list(tx: &Transaction<'_>, account: &AccountId) -> rusqlite::Resul
 }
 
 pub(super) fn list_all(tx: &Transaction<'_>) -> rusqlite::Result<Vec<Identity>> {
-    tx.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM identities ORDER BY domain"
-    ))?
-    .query_map([], from_row)?
-    .collect()
+    tx.prepare_cached(&format!("SELECT {COLUMNS} FROM identities ORDER BY domain"))?
+        .query_map([], from_row)?
+        .collect()
 }
 
 pub(super) fn update(tx: &Transaction<'_>, identity: &Identity) -> rusqlite::Result<bool> {

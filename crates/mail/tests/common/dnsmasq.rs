@@ -19,7 +19,10 @@ pub struct Zone {
 }
 
 fn quoted(s: &str) -> String {
-    assert!(!s.contains('"'), "TXT strings with quotes are not supported here: {s}");
+    assert!(
+        !s.contains('"'),
+        "TXT strings with quotes are not supported here: {s}"
+    );
     format!("\"{s}\"")
 }
 
@@ -32,9 +35,13 @@ impl Zone {
 
     /// One TXT record made of the given character-strings (each at most 255 bytes).
     pub fn txt_strings(&mut self, name: &str, strings: &[&str]) -> &mut Self {
-        assert!(strings.iter().all(|s| s.len() <= 255), "a TXT string holds at most 255 bytes");
+        assert!(
+            strings.iter().all(|s| s.len() <= 255),
+            "a TXT string holds at most 255 bytes"
+        );
         let parts: Vec<String> = strings.iter().map(|s| quoted(s)).collect();
-        self.lines.push(format!("txt-record={name},{}", parts.join(",")));
+        self.lines
+            .push(format!("txt-record={name},{}", parts.join(",")));
         self
     }
 

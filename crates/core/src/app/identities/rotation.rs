@@ -12,7 +12,9 @@ use chrono::Datelike;
 use super::super::{PURPOSE_DKIM, Sesame};
 use super::{algorithms_for, not_exist, parse_domain};
 use crate::error::SesError;
-use crate::model::{CheckStatus, DkimAlgorithm, DkimKey, DkimKeyState, Identity, RecordCheck, RecordPurpose};
+use crate::model::{
+    CheckStatus, DkimAlgorithm, DkimKey, DkimKeyState, Identity, RecordCheck, RecordPurpose,
+};
 use crate::ports::{Dkim, Ports, Records};
 use crate::types::AccountId;
 
@@ -72,7 +74,9 @@ pub(super) fn promote_if_published(identity: &mut Identity, checks: &[RecordChec
     if !published {
         return false;
     }
-    identity.dkim_keys.retain(|k| k.state != DkimKeyState::Retired);
+    identity
+        .dkim_keys
+        .retain(|k| k.state != DkimKeyState::Retired);
     for key in &mut identity.dkim_keys {
         key.state = match key.state {
             DkimKeyState::Active => DkimKeyState::Retired,
@@ -180,7 +184,10 @@ mod tests {
     fn a_new_selector_never_reuses_one_the_domain_has() {
         assert_eq!(fresh_selector("s", "202406", &[]), "s202406");
         assert_eq!(fresh_selector("s", "202406", &[key("s202405")]), "s202406");
-        assert_eq!(fresh_selector("s", "202406", &[key("s202406")]), "s202406-2");
+        assert_eq!(
+            fresh_selector("s", "202406", &[key("s202406")]),
+            "s202406-2"
+        );
         assert_eq!(
             fresh_selector("s", "202406", &[key("s202406e"), key("s202406-2")]),
             "s202406-3"

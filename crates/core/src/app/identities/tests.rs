@@ -53,7 +53,10 @@ impl World {
         for r in &view.records {
             match r.record_type {
                 "MX" => self.dns().set_mx(&r.host, &[(10, &r.expected)]),
-                _ => txt.entry(r.host.clone()).or_default().push(r.expected.clone()),
+                _ => txt
+                    .entry(r.host.clone())
+                    .or_default()
+                    .push(r.expected.clone()),
             }
         }
         for (host, values) in txt {
@@ -116,11 +119,18 @@ impl World {
 #[tokio::test]
 async fn published_spf_and_dkim_verify_the_domain_and_dmarc_and_mx_are_only_reported() {
     let w = world().await;
-    let created = w.app.create_identity(&w.account, D, None, vec![]).await.unwrap();
+    let created = w
+        .app
+        .create_identity(&w.account, D, None, vec![])
+        .await
+        .unwrap();
     let before = w.update(None).await;
     assert!(!before.identity.verified);
     let reason = before.reason().unwrap();
-    assert!(reason.contains("no SPF (TXT) record at mail.example.com"), "{reason}");
+    assert!(
+        reason.contains("no SPF (TXT) record at mail.example.com"),
+        "{reason}"
+    );
     assert!(reason.contains("._domainkey.mail.example.com"), "{reason}");
 
     w.publish(&created);
@@ -139,7 +149,11 @@ async fn published_spf_and_dkim_verify_the_domain_and_dmarc_and_mx_are_only_repo
 #[tokio::test]
 async fn when_a_required_record_disappears_the_recheck_disables_sending_with_the_reason() {
     let w = world().await;
-    let created = w.app.create_identity(&w.account, D, None, vec![]).await.unwrap();
+    let created = w
+        .app
+        .create_identity(&w.account, D, None, vec![])
+        .await
+        .unwrap();
     w.publish(&created);
     assert!(w.update(None).await.identity.verified);
 
@@ -163,7 +177,11 @@ async fn when_a_required_record_disappears_the_recheck_disables_sending_with_the
 #[tokio::test]
 async fn a_temporary_dns_failure_never_changes_whether_a_domain_may_send() {
     let w = world().await;
-    let created = w.app.create_identity(&w.account, D, None, vec![]).await.unwrap();
+    let created = w
+        .app
+        .create_identity(&w.account, D, None, vec![])
+        .await
+        .unwrap();
     w.publish(&created);
     assert!(w.update(None).await.identity.verified);
     w.dns().fail(D, Some("SERVFAIL"));
@@ -176,17 +194,31 @@ async fn a_temporary_dns_failure_never_changes_whether_a_domain_may_send() {
 #[tokio::test]
 async fn trusted_domains_are_left_alone_by_the_recheck() {
     let w = world().await;
-    w.app.create_identity(&w.account, D, None, vec![]).await.unwrap();
+    w.app
+        .create_identity(&w.account, D, None, vec![])
+        .await
+        .unwrap();
     w.app.trust_identity(&w.account, D).await.unwrap();
     let report = w.app.recheck_identities().await.unwrap();
     assert_eq!(report.checked, 0);
-    assert!(w.app.get_identity(&w.account, D).await.unwrap().identity.verified);
+    assert!(
+        w.app
+            .get_identity(&w.account, D)
+            .await
+            .unwrap()
+            .identity
+            .verified
+    );
 }
 
 #[tokio::test]
 async fn rotation_signs_with_the_old_key_until_the_new_one_is_published() {
     let w = world().await;
-    let created = w.app.create_identity(&w.account, D, None, vec![]).await.unwrap();
+    let created = w
+        .app
+        .create_identity(&w.account, D, None, vec![])
+        .await
+        .unwrap();
     w.publish(&created);
     assert!(w.update(None).await.identity.verified);
     let old = World::dkim_records(&created, DkimKeyState::Active);
@@ -197,12 +229,23 @@ async fn rotation_signs_with_the_old_key_until_the_new_one_is_published() {
     let rotating = w.update(Some(2)).await;
     let pending = World::dkim_records(&rotating, DkimKeyState::Pending);
     assert_eq!(pending.len(), 2);
-    assert!(pending.iter().all(|(h, _)| !h.starts_with(&format!("{old_selector}."))));
+    assert!(
+        pending
+            .iter()
+            .all(|(h, _)| !h.starts_with(&format!("{old_selector}.")))
+    );
     assert!(rotating.identity.verified, "the active key still passes");
     assert_eq!(rotating.identity.dkim_option, 1);
-    assert_eq!(w.signed_with().await, vec![old_selector.clone()], "pending keys never sign");
+    assert_eq!(
+        w.signed_with().await,
+        vec![old_selector.clone()],
+        "pending keys never sign"
+    );
     // Asking again for the same option does not start another rotation.
-    assert_eq!(World::dkim_records(&w.update(Some(2)).await, DkimKeyState::Pending), pending);
+    assert_eq!(
+        World::dkim_records(&w.update(Some(2)).await, DkimKeyState::Pending),
+        pending
+    );
 
     // Only one of the two published: still pending.
     w.dns().set_txt(&pending[0].0, &[&pending[0].1]);
@@ -227,11 +270,7 @@ async fn rotation_signs_with_the_old_key_until_the_new_one_is_published() {
     assert_eq!(signed, want);
 
     // The next rotation drops the retired key.
-    let next = w
-        .app
-        .rotate_dkim(&w.account, D, Some(1))
-        .await
-        .unwrap();
+    let next = w.app.rotate_dkim(&w.account, D, Some(1)).await.unwrap();
     assert!(World::dkim_records(&next, DkimKeyState::Retired).is_empty());
     assert_eq!(World::dkim_records(&next, DkimKeyState::Pending).len(), 1);
 }
@@ -239,13 +278,23 @@ async fn rotation_signs_with_the_old_key_until_the_new_one_is_published() {
 #[tokio::test]
 async fn an_unknown_dkim_option_is_refused_before_anything_changes() {
     let w = world().await;
-    w.app.create_identity(&w.account, D, None, vec![]).await.unwrap();
-    let err = w.app.update_identity(&w.account, D, Some(7)).await.unwrap_err();
+    w.app
+        .create_identity(&w.account, D, None, vec![])
+        .await
+        .unwrap();
+    let err = w
+        .app
+        .update_identity(&w.account, D, Some(7))
+        .await
+        .unwrap_err();
     assert_eq!(err.code, crate::ErrorCode::InvalidParameterValue);
     let err = w
         .app
         .update_identity(&w.account, "other.example.com", None)
         .await
         .unwrap_err();
-    assert_eq!(err.code, crate::ErrorCode::InvalidParameterValueNotExistDomain);
+    assert_eq!(
+        err.code,
+        crate::ErrorCode::InvalidParameterValueNotExistDomain
+    );
 }

@@ -146,11 +146,8 @@ impl<P: Ports> Sesame<P> {
         let was_verified = identity.verified;
         let promoted = promote_if_published(identity, &checks);
         let d = identity.domain.as_str().to_owned();
-        let mut required: Vec<Option<&RecordCheck>> = vec![
-            checks
-                .iter()
-                .find(|c| c.purpose == RecordPurpose::Spf),
-        ];
+        let mut required: Vec<Option<&RecordCheck>> =
+            vec![checks.iter().find(|c| c.purpose == RecordPurpose::Spf)];
         for key in identity
             .dkim_keys
             .iter()
@@ -180,7 +177,9 @@ impl<P: Ports> Sesame<P> {
         identity.verified = identity.trusted || passes || (unknown_only && was_verified);
         let reason = (!passes).then(|| failing.join("; "));
         match (was_verified, identity.verified) {
-            (true, false) => tracing::warn!(domain = %d, reason = reason.as_deref().unwrap_or(""), "sending disabled: required DNS records fail"),
+            (true, false) => {
+                tracing::warn!(domain = %d, reason = reason.as_deref().unwrap_or(""), "sending disabled: required DNS records fail")
+            }
             (false, true) => tracing::info!(domain = %d, "domain verified by DNS"),
             _ => {}
         }

@@ -7,8 +7,8 @@ use std::task::Poll;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::model::{
-    ApiKey, Delivery, DkimAlgorithm, DkimKey, DkimKeyState, Identity, Message, Sender, Template, deliver_status,
-    send_status,
+    ApiKey, Delivery, DkimAlgorithm, DkimKey, DkimKeyState, Identity, Message, Sender, Template,
+    deliver_status, send_status,
 };
 use crate::types::{
     AccountId, DisplayName, Domain, EmailAddress, Mailbox, MessageId, SecretId, TemplateId,

@@ -138,7 +138,10 @@ pub async fn list_all_identities_spans_accounts_ordered_by_domain<R: Records>(r:
     for i in [&z, &m, &c] {
         r.create_identity(i).await.expect("create");
     }
-    assert_eq!(r.list_all_identities().await.expect("list all"), vec![c, m, z.clone()]);
+    assert_eq!(
+        r.list_all_identities().await.expect("list all"),
+        vec![c, m, z.clone()]
+    );
     r.delete_identity(&a, &z.domain).await.expect("delete");
     assert_eq!(r.list_all_identities().await.expect("list all").len(), 2);
 }
