@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Cold init, binary size and peak RSS of the four Lambda functions, measured on this machine;
-# writes bench/lambda-results.md (human) and bench/lambda-results.json.
+# writes bench/lambda-results.md (human) and bench/lambda-results.json (PROFILE=release).
 # Never part of CI: figures depend on the machine.
 #
 #   ./bench/lambda.sh                       # 5 cold starts per function, [profile.release]
 #   RUNS=10 ./bench/lambda.sh
 #   NO_BUILD=1 ./bench/lambda.sh            # reuse the binaries as they are
-#   PROFILE=lambda-small ./bench/lambda.sh  # a size-tuned candidate profile (see below),
-#                                           # results in bench/out/ (release results untouched)
+#   PROFILE=lambda-small ./bench/lambda.sh  # a size-tuned candidate profile (see below);
+#                                           # writes bench/lambda-results-lambda-small.{md,json}
 #
 # Builds the release binaries with the workspace's release profile as it is (panic = "unwind":
 # lambda_runtime catches a handler's panic only by unwinding), then runs bench/lambda_bench.py:
@@ -43,8 +43,8 @@ lambda-small)
     ;;
 *) echo "PROFILE is release or lambda-small" >&2; exit 1 ;;
 esac
-OUT=bench
-[[ $PROFILE == release ]] || OUT=bench/out/$PROFILE
+NAME=lambda-results
+[[ $PROFILE == release ]] || NAME=lambda-results-$PROFILE
 
 if [[ -z ${NO_BUILD:-} ]]; then
     printf '\n==== cargo build (%s): the four functions\n' "$PROFILE"
@@ -56,5 +56,4 @@ fi
 export SESAME_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/sesame
 
 printf '\n==== bench/lambda_bench.py (%s cold starts per function)\n' "$RUNS"
-mkdir -p "$OUT"
-"$PY" bench/lambda_bench.py --runs "$RUNS" --profile "$PROFILE" --out "$OUT"
+"$PY" bench/lambda_bench.py --runs "$RUNS" --profile "$PROFILE" --name "$NAME"

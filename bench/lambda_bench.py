@@ -87,7 +87,22 @@ class Bench:
         self.runs = runs
         self.profile = profile
         self.sink = SmtpSink().start()
-        self.moto = Moto(work).start()
+        try:
+            self.moto = Moto(work).start()
+        except BaseException:
+            self.sink.stop()
+            raise
+        try:
+            self._setup()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        self.moto.stop()
+        self.sink.stop()
+
+    def _setup(self) -> None:
         self.moto.create_table(TABLE)
         self.queue_url, self.queue_arn = self.moto.create_queue(QUEUE)
         self.master_key = new_master_key()
@@ -310,6 +325,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=REPO / "bench")
+    parser.add_argument("--name", default="lambda-results", help="file name of the results, without extension")
     parser.add_argument("--profile", default="release", help="target/<profile> holding the binaries")
     parser.add_argument("--no-ssm", action="store_true", help="skip the init series with secrets from SSM")
     args = parser.parse_args()
@@ -337,8 +353,7 @@ def main() -> None:
                     del ssm[fn]["rss_mb_median"], ssm[fn]["rss_mb_max"]
                     print(f"{fn:9} (SSM) init median {ssm[fn]['init_ms_median']:7.2f} ms  max {ssm[fn]['init_ms_max']:7.2f} ms", flush=True)
         finally:
-            bench.moto.stop()
-            bench.sink.stop()
+            bench.stop()
 
     result = {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -351,9 +366,9 @@ def main() -> None:
         "ssm": ssm,
         "method": METHOD,
     }
-    (args.out / "lambda-results.json").write_text(json.dumps(result, indent=2) + "\n")
-    (args.out / "lambda-results.md").write_text(markdown(result))
-    print(f"wrote {args.out / 'lambda-results.md'} and lambda-results.json")
+    (args.out / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.out / f"{args.name}.md").write_text(markdown(result))
+    print(f"wrote {args.out / args.name}.md and .json")
 
 
 if __name__ == "__main__":

@@ -125,7 +125,8 @@ class RuntimeApi:
 
     def stop(self) -> None:
         self._closed.set()
-        self._server.shutdown()
+        if self._thread is not None:  # shutdown() waits for serve_forever, so only if it ran
+            self._server.shutdown()
         self._server.server_close()
 
     def submit(self, event: Any, timeout_s: float = 30.0) -> Invocation:
@@ -417,6 +418,7 @@ class FunctionUrlFront:
         self._server = _Server(("127.0.0.1", 0), self._handler())
         # One instance handles one event at a time, as in Lambda (a burst would start more).
         self._serial = threading.Lock()
+        self._started = False
 
     @property
     def endpoint(self) -> str:
@@ -424,11 +426,13 @@ class FunctionUrlFront:
         return f"{host}:{port}"
 
     def start(self) -> "FunctionUrlFront":
+        self._started = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._started:
+            self._server.shutdown()
         self._server.server_close()
 
     def _handler(self):

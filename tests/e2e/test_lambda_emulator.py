@@ -40,7 +40,15 @@ class LambdaStack:
     def __init__(self, root: Path, relay: str):
         self.root = root
         self.master_key = new_master_key()
+        binaries = {fn: function_binary(fn) for fn in ("api", "deliver")}  # fail before starting anything
         self.moto = Moto(root).start()
+        try:
+            self._start(binaries, relay)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, binaries: dict[str, Path], relay: str) -> None:
         self.moto.create_table(TABLE)
         self.queue_url, self.queue_arn = self.moto.create_queue(QUEUE)
         common = {
@@ -54,9 +62,9 @@ class LambdaStack:
             "SESAME_RETRY_CAP_SECS": "5",
             "AWS_LAMBDA_LOG_LEVEL": "INFO",
         }
-        self.api_fn = LambdaFunction("sesame-api", function_binary("api"), common, root, memory_mb=512)
+        self.api_fn = LambdaFunction("sesame-api", binaries["api"], common, self.root, memory_mb=512)
         self.deliver_fn = LambdaFunction(
-            "sesame-deliver", function_binary("deliver"), {**common, "SESAME_RELAY": relay}, root, memory_mb=512
+            "sesame-deliver", binaries["deliver"], {**common, "SESAME_RELAY": relay}, self.root, memory_mb=512
         )
         self.front = FunctionUrlFront(self.api_fn)
         for fn in (self.api_fn, self.deliver_fn):
@@ -65,10 +73,10 @@ class LambdaStack:
         self.front.start()
 
     def stop(self) -> None:
-        self.front.stop()
-        self.api_fn.stop()
-        self.deliver_fn.stop()
-        self.moto.stop()
+        """Stops whatever was started (also after a failed start)."""
+        for part in ("front", "api_fn", "deliver_fn", "moto"):
+            if hasattr(self, part):
+                getattr(self, part).stop()
 
     # -- what harness.Api and prepare_sending use ------------------------------------------------
 
