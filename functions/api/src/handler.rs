@@ -45,12 +45,8 @@ mod tests {
     use serde_json::{Value, json};
 
     use sesame_core::ports::Clock;
-    use sesame_core::secrets::SecretBox;
     use sesame_core::settings::Settings;
-    use sesame_core::testing::{
-        FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds,
-        StaticResolver, TestPorts,
-    };
+    use sesame_core::testing::TestPorts;
     use sesame_core::types::AccountId;
     use sesame_web::tc3::sign_post;
 
@@ -68,17 +64,7 @@ mod tests {
     }
 
     async fn deployment() -> Deployment {
-        let app = Arc::new(Sesame::<TestPorts>::new(
-            InMemoryRecords::default(),
-            InMemoryJobQueue::default(),
-            RecordingMailer::default(),
-            PlainDkim::default(),
-            StaticResolver::default(),
-            FixedClock::default(),
-            SeqIds::default(),
-            Settings::default(),
-            SecretBox::new(&[7u8; 32]).unwrap(),
-        ));
+        let app = Arc::new(sesame_core::testing::sesame(Settings::default()));
         let key = app
             .create_key(&AccountId::parse("1000001").unwrap())
             .await

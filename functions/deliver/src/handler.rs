@@ -99,12 +99,8 @@ mod tests {
     use serde_json::{Value, json};
 
     use sesame_core::app::{Content, SendCommand, TemplateInput, TemplateRef};
-    use sesame_core::secrets::SecretBox;
     use sesame_core::settings::Settings;
-    use sesame_core::testing::{
-        FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds,
-        StaticResolver, TestPorts,
-    };
+    use sesame_core::testing::{RecordingMailer, TestPorts};
     use sesame_core::types::{AccountId, EmailAddress};
 
     use super::*;
@@ -118,17 +114,7 @@ mod tests {
     }
 
     fn app() -> Arc<Sesame<TestPorts>> {
-        Arc::new(Sesame::<TestPorts>::new(
-            InMemoryRecords::default(),
-            InMemoryJobQueue::default(),
-            RecordingMailer::default(),
-            PlainDkim::default(),
-            StaticResolver::default(),
-            FixedClock::default(),
-            SeqIds::default(),
-            Settings::default(),
-            SecretBox::new(&[5u8; 32]).unwrap(),
-        ))
+        Arc::new(sesame_core::testing::sesame(Settings::default()))
     }
 
     /// Accepts one message to `rcpt` and returns its queued job (leased for zero seconds, so

@@ -49,12 +49,8 @@ mod tests {
 
     use sesame_core::app::{Content, SendCommand};
     use sesame_core::ports::JobQueue;
-    use sesame_core::secrets::SecretBox;
     use sesame_core::settings::Settings;
-    use sesame_core::testing::{
-        FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds,
-        StaticResolver, TestPorts,
-    };
+    use sesame_core::testing::TestPorts;
     use sesame_core::types::AccountId;
 
     use super::*;
@@ -62,17 +58,7 @@ mod tests {
     const GRACE: Duration = Duration::from_secs(120);
 
     fn app() -> Sesame<TestPorts> {
-        Sesame::<TestPorts>::new(
-            InMemoryRecords::default(),
-            InMemoryJobQueue::default(),
-            RecordingMailer::default(),
-            PlainDkim::default(),
-            StaticResolver::default(),
-            FixedClock::default(),
-            SeqIds::default(),
-            Settings::default(),
-            SecretBox::new(&[4u8; 32]).unwrap(),
-        )
+        sesame_core::testing::sesame(Settings::default())
     }
 
     fn fixture(text: &str) -> Value {

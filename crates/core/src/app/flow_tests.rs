@@ -8,12 +8,8 @@ use super::{Content, DeliveryReport, SendCommand, TemplateInput, TemplateRef};
 use crate::Sesame;
 use crate::model::{deliver_status, send_status};
 use crate::ports::{DeliveryQuery, JobQueue, Records};
-use crate::secrets::SecretBox;
 use crate::settings::Settings;
-use crate::testing::{
-    FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds,
-    StaticResolver, TestPorts,
-};
+use crate::testing::{RecordingMailer, TestPorts};
 use crate::types::{AccountId, EmailAddress, MessageId};
 
 struct World {
@@ -31,17 +27,7 @@ async fn world() -> World {
         max_attempts: 3,
         ..Settings::default()
     };
-    let app = Sesame::<TestPorts>::new(
-        InMemoryRecords::default(),
-        InMemoryJobQueue::default(),
-        RecordingMailer::default(),
-        PlainDkim::default(),
-        StaticResolver::default(),
-        FixedClock::default(),
-        SeqIds::default(),
-        settings,
-        SecretBox::new(&[3u8; 32]).unwrap(),
-    );
+    let app = crate::testing::sesame(settings);
     let account = AccountId::parse("acme").unwrap();
     app.create_identity(&account, "example.com", None, vec![])
         .await

@@ -35,6 +35,22 @@ impl Ports for TestPorts {
     type Ids = SeqIds;
 }
 
+/// A deployment of fakes with the given settings and a fixed master key: what every unit and
+/// handler test starts from. Reach the fakes through its public fields (`app.mailer`, …).
+pub fn sesame(settings: crate::settings::Settings) -> crate::Sesame<TestPorts> {
+    crate::Sesame::new(
+        InMemoryRecords::default(),
+        InMemoryJobQueue::default(),
+        RecordingMailer::default(),
+        PlainDkim::default(),
+        StaticResolver::default(),
+        FixedClock::default(),
+        SeqIds::default(),
+        settings,
+        crate::secrets::SecretBox::new(&[7u8; 32]).expect("a 32-byte key"),
+    )
+}
+
 /// Locks a fake's state. A panic in another test thread cannot leave a fake's state half
 /// written (every mutation is a single step under the lock), so a poisoned lock is recovered.
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

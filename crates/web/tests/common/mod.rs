@@ -13,12 +13,8 @@ use tower::ServiceExt;
 
 use sesame_core::Sesame;
 use sesame_core::ports::Clock;
-use sesame_core::secrets::SecretBox;
 use sesame_core::settings::Settings;
-use sesame_core::testing::{
-    FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds,
-    StaticResolver, TestPorts,
-};
+use sesame_core::testing::TestPorts;
 use sesame_core::types::AccountId;
 use sesame_web::tc3::sign_post;
 use sesame_web::{ApiOptions, api_router};
@@ -52,17 +48,7 @@ impl Answer {
 
 impl Harness {
     pub async fn new(account: &str) -> Self {
-        let app = Arc::new(Sesame::<TestPorts>::new(
-            InMemoryRecords::default(),
-            InMemoryJobQueue::default(),
-            RecordingMailer::default(),
-            PlainDkim::default(),
-            StaticResolver::default(),
-            FixedClock::default(),
-            SeqIds::default(),
-            Settings::default(),
-            SecretBox::new(&[9u8; 32]).unwrap(),
-        ));
+        let app = Arc::new(sesame_core::testing::sesame(Settings::default()));
         let key = app
             .create_key(&AccountId::parse(account).unwrap())
             .await

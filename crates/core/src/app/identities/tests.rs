@@ -6,12 +6,8 @@ use crate::Sesame;
 use crate::app::{Content, IdentityView, SendCommand};
 use crate::model::{DkimKeyState, RecordPurpose};
 use crate::ports::JobQueue;
-use crate::secrets::SecretBox;
 use crate::settings::Settings;
-use crate::testing::{
-    FixedClock, InMemoryJobQueue, InMemoryRecords, PlainDkim, RecordingMailer, SeqIds,
-    StaticResolver, TestPorts,
-};
+use crate::testing::{StaticResolver, TestPorts};
 use crate::types::AccountId;
 
 const D: &str = "mail.example.com";
@@ -27,17 +23,7 @@ async fn world() -> World {
         spf_include: "include:spf.sesame.example.net".into(),
         ..Settings::default()
     };
-    let app = Sesame::<TestPorts>::new(
-        InMemoryRecords::default(),
-        InMemoryJobQueue::default(),
-        RecordingMailer::default(),
-        PlainDkim::default(),
-        StaticResolver::default(),
-        FixedClock::default(),
-        SeqIds::default(),
-        settings,
-        SecretBox::new(&[5u8; 32]).unwrap(),
-    );
+    let app = crate::testing::sesame(settings);
     let account = AccountId::parse("acme").unwrap();
     World { app, account }
 }
