@@ -6,6 +6,7 @@
 #   RATE=800 DURATION=30s ./bench/run.sh
 #   PARTS="dkim" ./bench/run.sh        # only some parts: any of dkim sendload drain
 #   BUILD=0 ./bench/run.sh             # reuse the release binaries already in target/
+#   SESAME_LOG=warn ./bench/run.sh     # server log filter (default: info, as shipped)
 #
 # One machine plays every role: the release `sesame serve` (embedded SQLite store, RSA-2048
 # DKIM), the load generator, and Postfix's `smtp-sink` as the relay, all on loopback. smtp-sink
@@ -26,6 +27,8 @@ SINK_PORT=${SINK_PORT:-2526}
 ACCOUNT=bench
 DOMAIN=bench.example.com
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
+# Recorded in the report: figures taken while something else loads the machine are not comparable.
+LOAD_AT_START=$(cut -d' ' -f1 /proc/loadavg)
 
 banner() { printf '\n==== %s\n' "$*"; }
 wants() { [[ " $PARTS " == *" $1 "* ]]; }
@@ -85,7 +88,7 @@ if wants sendload || wants drain; then
     SESAME_MASTER_KEY=$(head -c 32 /dev/urandom | base64)
     export SESAME_MASTER_KEY
     SESAME_RELAY=smtp://127.0.0.1:$SINK_PORT SESAME_LISTEN=127.0.0.1:$API_PORT \
-        "$SESAME" serve 2>"$OUT/sesame.log" &
+        SESAME_LOG=${SESAME_LOG:-info} NO_COLOR=1 "$SESAME" serve 2>"$OUT/sesame.log" &
     PIDS+=($!)
     wait_port "$API_PORT" sesame "$!"
 
@@ -123,5 +126,6 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
     --meta "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --meta "commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     --meta "cpu=${CPU:-unknown}" \
-    --meta "rate=$RATE" --meta "duration=$DURATION" --meta "count=$COUNT"
+    --meta "rate=$RATE" --meta "duration=$DURATION" --meta "count=$COUNT" \
+    --meta "log=${SESAME_LOG:-info}" --meta "load_at_start=$LOAD_AT_START"
 cat bench/results.md

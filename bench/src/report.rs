@@ -59,11 +59,14 @@ fn markdown(r: &Value) -> String {
     let _ = writeln!(md, "# Sesame benchmark results\n");
     let _ = writeln!(
         md,
-        "{} · commit `{}` · {} · {} cores · written by `bench/run.sh`\n",
+        "{} · commit `{}` · {} · {} cores · load average {} at start · server log level {} · \
+         written by `bench/run.sh`\n",
         m["date"].as_str().unwrap_or("?"),
         m["commit"].as_str().unwrap_or("?"),
         m["cpu"].as_str().unwrap_or("?"),
         m["cores"],
+        m["load_at_start"].as_str().unwrap_or("?"),
+        m["log"].as_str().unwrap_or("?"),
     );
     let _ = writeln!(
         md,

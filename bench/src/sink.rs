@@ -1,5 +1,5 @@
 //! Reads the delivered-message counter of Postfix's `smtp-sink -c`, whose stdout (redirected
-//! to a file by `bench/run.sh`) is a stream of `sess=N quit=N msg=N\r` updates; `msg` counts
+//! to a file by `bench/run.sh`) is a stream of `sess=N quit=N mesg=N\r` updates; `mesg` counts
 //! completed DATA transactions, i.e. deliveries (Sesame sends one transaction per recipient).
 
 use std::fs::File;
@@ -38,7 +38,7 @@ impl SinkCounter {
 fn last_msg_count(text: &str) -> Option<u64> {
     text.rsplit(['\r', '\n'])
         .filter_map(|update| {
-            let (_, rest) = update.split_once("msg=")?;
+            let (_, rest) = update.split_once("mesg=")?;
             rest.split_whitespace().next()?.parse().ok()
         })
         .next()
@@ -51,12 +51,12 @@ mod tests {
     #[test]
     fn reads_the_last_complete_update() {
         assert_eq!(
-            last_msg_count("sess=0 quit=0 msg=1\rsess=0 quit=0 msg=2\r"),
+            last_msg_count("sess=0 quit=0 mesg=1\rsess=0 quit=0 mesg=2\r"),
             Some(2)
         );
         // A partial update at the very end (written while we read) is skipped.
-        assert_eq!(last_msg_count("sess=0 quit=0 msg=12\rsess=1 qu"), Some(12));
-        assert_eq!(last_msg_count("sess=1 quit=1 msg="), None);
+        assert_eq!(last_msg_count("sess=0 quit=0 mesg=12\rsess=1 qu"), Some(12));
+        assert_eq!(last_msg_count("sess=1 quit=1 mesg="), None);
         assert_eq!(last_msg_count(""), None);
     }
 }

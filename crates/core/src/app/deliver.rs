@@ -36,7 +36,7 @@ pub fn backoff_delay(base: Duration, cap: Duration, attempt: u32, jitter: u8) ->
 
 impl<P: Ports> Sesame<P> {
     /// Processes one queued job body. Never panics on any input.
-    #[tracing::instrument(skip(self, body))]
+    #[tracing::instrument(skip(self, body), fields(message_id, rcpt, attempt))]
     pub async fn deliver(&self, body: &str) -> DeliveryReport {
         let job: DeliveryJob = match serde_json::from_str(body) {
             Ok(job) if job_version_ok(&job) => job,
@@ -66,8 +66,12 @@ impl<P: Ports> Sesame<P> {
             Claim::AlreadyFinal | Claim::Missing => return Ok(DeliveryReport::Done),
             Claim::Held => return Ok(DeliveryReport::RetryAfter(self.settings.claim_window)),
         };
-        let span = tracing::info_span!("deliver", message_id = %job.message_id, rcpt = %job.recipient.redacted(), attempt = delivery.attempts);
-        let _enter = span.enter();
+        // Fields of the span `deliver` opened (an entered guard must never be held across an
+        // `.await`: the span would leak into whatever the thread polls next).
+        let span = tracing::Span::current();
+        span.record("message_id", tracing::field::display(&job.message_id));
+        span.record("rcpt", tracing::field::display(job.recipient.redacted()));
+        span.record("attempt", delivery.attempts);
 
         let Some(message) = self
             .records
