@@ -244,11 +244,15 @@ def by_purpose(attributes: list[dict], domain: str) -> dict[str, list[dict]]:
 # -- tests ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dkim_option,algorithms", [(1, ["rsa-sha256"]), (2, ["rsa-sha256", "ed25519-sha256"])], ids=["rsa", "dual"])
+@pytest.mark.parametrize(
+    "dkim_option,algorithms",
+    [(1, ["rsa-sha256"]), (2, ["rsa-sha256", "ed25519-sha256"]), (3, ["ed25519-sha256"])],
+    ids=["rsa", "dual", "ed25519"],
+)
 def test_published_domain_verifies_and_its_mail_passes_dkim_spf_and_dmarc(
     dapi, sink, published, dkim_option, algorithms
 ):
-    domain = f"{['', 'rsa', 'dual'][dkim_option]}.{ZONE}"
+    domain = f"{['', 'rsa', 'dual', 'ed'][dkim_option]}.{ZONE}"
     created = new_domain(dapi, domain, dkim_option)
 
     before = dapi.call("UpdateEmailIdentity", {"EmailIdentity": domain})

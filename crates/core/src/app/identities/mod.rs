@@ -43,13 +43,16 @@ pub(super) fn algorithms_for(option: Option<u64>) -> Result<(u64, Vec<DkimAlgori
     match option {
         None | Some(1) => Ok((1, vec![DkimAlgorithm::Rsa2048])),
         Some(2) => Ok((2, vec![DkimAlgorithm::Rsa2048, DkimAlgorithm::Ed25519])),
+        // A Sesame extension (Tencent defines 0-2): Ed25519 alone. Many receivers do not
+        // verify Ed25519 yet, so dual signing (2) is the better choice for most senders.
+        Some(3) => Ok((3, vec![DkimAlgorithm::Ed25519])),
         Some(0) => Err(SesError::new(
             ErrorCode::InvalidParameterValue,
-            "DKIMOption 0 (RSA-1024) is not supported; use 1 (RSA-2048, the default) or 2 (RSA-2048 + Ed25519).",
+            "DKIMOption 0 (RSA-1024) is not supported; use 1 (RSA-2048, the default), 2 (RSA-2048 + Ed25519) or 3 (Ed25519).",
         )),
         Some(_) => Err(SesError::new(
             ErrorCode::InvalidParameterValue,
-            "DKIMOption must be 1 or 2.",
+            "DKIMOption must be 1 (RSA-2048), 2 (RSA-2048 + Ed25519) or 3 (Ed25519).",
         )),
     }
 }
