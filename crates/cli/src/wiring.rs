@@ -9,10 +9,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use rand::RngCore;
 
 use sesame_core::Sesame;
-use sesame_core::ports::{Ids, Ports, SystemClock};
+use sesame_core::ports::{Ids, OsIds, Ports, SystemClock};
 use sesame_core::secrets::SecretBox;
 use sesame_embedded::{Durability, SqliteJobQueue, SqliteRecords, SqliteStore, StoreOptions};
 use sesame_mail::{
@@ -20,18 +19,6 @@ use sesame_mail::{
 };
 
 use crate::config::Config;
-
-/// Randomness from the operating system.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OsIds;
-
-impl Ids for OsIds {
-    fn random_bytes(&self, n: usize) -> Vec<u8> {
-        let mut out = vec![0u8; n];
-        rand::rng().fill_bytes(&mut out);
-        out
-    }
-}
 
 /// The adapters of `sesame serve` and the admin commands.
 pub struct LocalPorts;
@@ -65,8 +52,7 @@ fn master_key(config: &Config) -> Result<SecretBox> {
                     .decode(raw.trim())
                     .context("master.key is not base64")?
             } else {
-                let mut key = vec![0u8; 32];
-                rand::rng().fill_bytes(&mut key);
+                let key = OsIds.random_bytes(32);
                 write_private(&path, STANDARD.encode(&key).as_bytes())?;
                 tracing::info!(path = %path.display(), "generated a new master key");
                 key

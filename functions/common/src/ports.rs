@@ -1,23 +1,10 @@
 //! [`AwsPorts`]: the adapters of the Lambda deployment.
 
-use rand::RngCore;
-
 use sesame_aws::{DynamoDbRecords, SqsJobQueue};
 use sesame_core::Sesame;
-use sesame_core::ports::{Envelope, Ids, MailError, Mailer, Ports, SmtpReply, SystemClock};
+pub use sesame_core::ports::OsIds;
+use sesame_core::ports::{Envelope, MailError, Mailer, Ports, SmtpReply, SystemClock};
 use sesame_mail::{HickoryResolver, MailAuthDkim, SmtpMailer};
-
-/// Randomness from the operating system.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OsIds;
-
-impl Ids for OsIds {
-    fn random_bytes(&self, n: usize) -> Vec<u8> {
-        let mut out = vec![0u8; n];
-        rand::rng().fill_bytes(&mut out);
-        out
-    }
-}
 
 /// The mailer of a function: the SMTP relay in `deliver`; none in the functions that only
 /// accept and enqueue mail (api, scheduler), so they never hold the relay's credentials.
@@ -77,11 +64,5 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.is_retryable());
-    }
-
-    #[test]
-    fn os_ids_are_fresh() {
-        assert_eq!(OsIds.random_bytes(24).len(), 24);
-        assert_ne!(OsIds.random_bytes(16), OsIds.random_bytes(16));
     }
 }

@@ -6,7 +6,7 @@ mod queue;
 mod records;
 mod resolver;
 
-pub use clock::{Clock, Ids, SystemClock};
+pub use clock::{Clock, Ids, OsIds, SystemClock};
 pub use mailer::{
     ComposeError, ComposeInput, Dkim, Envelope, GeneratedKey, MailError, Mailer, SigningKey,
     SmtpReply,
