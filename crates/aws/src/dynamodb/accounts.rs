@@ -9,7 +9,7 @@ use sesame_core::types::{AccountId, SecretId};
 use super::DynamoDbRecords;
 use super::item::{Item, Reader, b, s, time, time_key};
 use super::table::{
-    ACCOUNT_SK, GSI1, GSI1PK, GSI1SK, KEYS_GSI1PK, PK, SK, account_pk, key_pk, sequence_pk,
+    ACCOUNT_SK, GSI1PK, GSI1SK, KEYS_GSI1PK, PK, SK, account_pk, key_pk, sequence_pk,
 };
 use crate::error::{corrupt, sdk_error};
 
@@ -89,29 +89,11 @@ impl DynamoDbRecords {
     }
 
     pub(super) async fn list_keys_impl(&self) -> Result<Vec<ApiKey>, StoreError> {
-        let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", GSI1PK)
-                .expression_attribute_values(":pk", s(KEYS_GSI1PK))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query", e))?;
-            for item in out.items() {
-                keys.push(key_from(item)?);
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(keys);
-            }
-        }
+        self.query_gsi1_partition(KEYS_GSI1PK)
+            .await?
+            .iter()
+            .map(key_from)
+            .collect()
     }
 
     pub(super) async fn revoke_key_impl(&self, id: &SecretId) -> Result<bool, StoreError> {

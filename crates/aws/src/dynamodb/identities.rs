@@ -9,7 +9,7 @@ use sesame_core::types::{AccountId, DisplayName, Domain, EmailAddress};
 
 use super::item::{Item, Reader, as_map, b, n, s, time};
 use super::table::{
-    GSI1, GSI1PK, GSI1SK, IDENTITIES_GSI1PK, PK, SK, account_pk, domain_pk, identity_sk, sender_sk,
+    GSI1PK, GSI1SK, IDENTITIES_GSI1PK, PK, SK, account_pk, domain_pk, identity_sk, sender_sk,
 };
 use super::{DynamoDbRecords, cancelled_by_condition, is_condition_failure};
 use crate::error::{build_error, corrupt, sdk_error};
@@ -244,29 +244,11 @@ impl DynamoDbRecords {
 
     pub(super) async fn list_all_identities_impl(&self) -> Result<Vec<Identity>, StoreError> {
         // Every identity item is also in GSI1 partition `IDENTITIES`, sorted by domain.
-        let mut all = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", GSI1PK)
-                .expression_attribute_values(":pk", s(IDENTITIES_GSI1PK))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query", e))?;
-            for item in out.items() {
-                all.push(identity_from(item)?);
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(all);
-            }
-        }
+        self.query_gsi1_partition(IDENTITIES_GSI1PK)
+            .await?
+            .iter()
+            .map(identity_from)
+            .collect()
     }
 
     pub(super) async fn update_identity_impl(

@@ -119,6 +119,34 @@ impl DynamoDbRecords {
     }
 }
 
+impl DynamoDbRecords {
+    /// Every item of one GSI1 partition, in GSI1 sort-key order (all pages; the index is
+    /// eventually consistent).
+    async fn query_gsi1_partition(&self, gsi1pk: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(table::GSI1)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", table::GSI1PK)
+                .expression_attribute_values(":pk", s(gsi1pk))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query", e))?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+}
+
 /// Whether a single-item write failed its condition expression.
 fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(err: &E) -> bool {
     err.code() == Some("ConditionalCheckFailedException")
