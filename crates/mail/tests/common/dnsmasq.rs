@@ -80,7 +80,23 @@ fn free_port() -> u16 {
 
 impl Dnsmasq {
     /// Starts dnsmasq serving `zone`; panics with the reason when it cannot.
+    ///
+    /// The port is picked free a moment before dnsmasq binds it, so another process (a
+    /// parallel test, a server started by CI) can take it in between: that case alone is
+    /// retried on a fresh port.
     pub fn start(zone: &Zone) -> Self {
+        let mut last = String::new();
+        for _ in 0..8 {
+            match Self::try_start(zone) {
+                Ok(me) => return me,
+                Err(e) if e.contains("Address already in use") => last = e,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        panic!("{last}")
+    }
+
+    fn try_start(zone: &Zone) -> Result<Self, String> {
         let binary = ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq", "/sbin/dnsmasq"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())
@@ -122,11 +138,11 @@ impl Dnsmasq {
             addr,
             _dir: dir,
         };
-        me.wait_ready(&conf);
-        me
+        me.wait_ready(&conf)?;
+        Ok(me)
     }
 
-    fn wait_ready(&mut self, conf: &str) {
+    fn wait_ready(&mut self, conf: &str) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().expect("poll dnsmasq") {
@@ -135,14 +151,19 @@ impl Dnsmasq {
                     use std::io::Read;
                     let _ = stderr.read_to_string(&mut err);
                 }
-                panic!("dnsmasq exited ({status}) at start:\n{err}\nconfig:\n{conf}");
+                return Err(format!(
+                    "dnsmasq exited ({status}) at start:\n{err}\nconfig:\n{conf}"
+                ));
             }
             if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
-                return;
+                return Ok(());
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("dnsmasq did not listen on {} within 10 s", self.addr);
+        Err(format!(
+            "dnsmasq did not listen on {} within 10 s",
+            self.addr
+        ))
     }
 }
 
