@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 
 use super::Sesame;
 use crate::error::SesError;
-use crate::model::{DeliveryJob, deliver_status, send_status};
+use crate::feedback::{Bounce, BounceKind, BounceReason, classify};
+use crate::model::{Delivery, DeliveryJob, deliver_status, send_status};
 use crate::ports::{
-    Claim, ComposeInput, Dkim, Envelope, Ids, MailError, Mailer, Outcome, Ports, Records,
+    Claim, ComposeInput, Dkim, Envelope, Ids, Mailer, Outcome, Ports, Records, SmtpReply,
 };
 use crate::types::Domain;
 
@@ -139,45 +140,76 @@ impl<P: Ports> Sesame<P> {
                 )
                 .await
             }
-            Err(MailError::Permanent(reply)) => {
-                tracing::info!(code = reply.code, "hard bounce");
-                self.finish(
-                    job,
-                    send_status::OK,
-                    deliver_status::REJECTED,
-                    &reply.to_string(),
-                )
-                .await
-            }
-            Err(MailError::Transient(reply)) if delivery.attempts >= self.settings.max_attempts => {
-                tracing::info!(code = reply.code, "soft bounce: retry budget spent");
-                let text = format!("gave up after {} attempts: {reply}", delivery.attempts);
-                self.finish(job, send_status::TIMED_OUT, deliver_status::DROPPED, &text)
-                    .await
-            }
-            Err(MailError::Transient(reply)) => {
-                let jitter = self.ids.random_bytes(1)[0];
-                let delay = backoff_delay(
-                    self.settings.retry_base,
-                    self.settings.retry_cap,
-                    delivery.attempts,
-                    jitter,
-                );
-                tracing::info!(code = reply.code, delay_s = delay.as_secs(), "deferred");
-                let at = self.now();
-                let outcome = Outcome {
-                    send_status: send_status::OK,
-                    deliver_status: deliver_status::DELAYED,
-                    deliver_message: reply.to_string(),
-                    at,
-                    retry_at: Some(at + delay),
-                };
-                self.records
-                    .record_outcome(&job.account, &job.message_id, &job.recipient, &outcome)
-                    .await?;
-                Ok(DeliveryReport::RetryAfter(delay))
+            Err(e) => {
+                let reply = e.reply();
+                let bounce = classify(reply.code, &reply.text);
+                // A 5xx that only asks to come back later (greylisting, throttling) is retried.
+                let permanent = !e.is_retryable() && bounce.kind != BounceKind::Transient;
+                if permanent {
+                    return self.bounced(job, reply, bounce).await;
+                }
+                self.deferred(job, &delivery, reply, bounce).await
             }
         }
+    }
+
+    /// A permanent refusal: `DeliverStatus` 3 with the reply and its classification. A policy
+    /// block is the receiver refusing the sender (`SendStatus` 1008), not the address.
+    async fn bounced(
+        &self,
+        job: &DeliveryJob,
+        reply: &SmtpReply,
+        bounce: Bounce,
+    ) -> Result<DeliveryReport, SesError> {
+        tracing::info!(code = reply.code, reason = bounce.reason.as_str(), kind = ?bounce.kind, "bounce");
+        let send = if bounce.reason == BounceReason::Blocked {
+            send_status::SENDER_REJECTED
+        } else {
+            send_status::OK
+        };
+        let text = format!("{reply} ({})", bounce.label());
+        self.finish(job, send, deliver_status::REJECTED, &text).await
+    }
+
+    /// A transient failure: retry with backoff, or a soft bounce once the budget is spent.
+    async fn deferred(
+        &self,
+        job: &DeliveryJob,
+        delivery: &Delivery,
+        reply: &SmtpReply,
+        bounce: Bounce,
+    ) -> Result<DeliveryReport, SesError> {
+        if delivery.attempts >= self.settings.max_attempts {
+            tracing::info!(code = reply.code, reason = bounce.reason.as_str(), "soft bounce: retry budget spent");
+            let text = format!(
+                "gave up after {} attempts: {reply} ({})",
+                delivery.attempts,
+                bounce.reason.as_str()
+            );
+            return self
+                .finish(job, send_status::TIMED_OUT, deliver_status::DROPPED, &text)
+                .await;
+        }
+        let jitter = self.ids.random_bytes(1)[0];
+        let delay = backoff_delay(
+            self.settings.retry_base,
+            self.settings.retry_cap,
+            delivery.attempts,
+            jitter,
+        );
+        tracing::info!(code = reply.code, reason = bounce.reason.as_str(), delay_s = delay.as_secs(), "deferred");
+        let at = self.now();
+        let outcome = Outcome {
+            send_status: send_status::OK,
+            deliver_status: deliver_status::DELAYED,
+            deliver_message: format!("{reply} ({})", bounce.label()),
+            at,
+            retry_at: Some(at + delay),
+        };
+        self.records
+            .record_outcome(&job.account, &job.message_id, &job.recipient, &outcome)
+            .await?;
+        Ok(DeliveryReport::RetryAfter(delay))
     }
 
     async fn finish(

@@ -174,7 +174,10 @@ async fn a_5xx_reply_is_a_hard_bounce_with_the_remote_text() {
     assert_eq!(w.run_jobs().await, vec![DeliveryReport::Done]);
     let row = &w.status(&id).await[0];
     assert_eq!(row.deliver_status, deliver_status::REJECTED);
-    assert_eq!(row.deliver_message, "550 5.1.1 no such user");
+    assert_eq!(
+        row.deliver_message,
+        "550 5.1.1 no such user (hard bounce: unknown-user)"
+    );
 }
 
 #[tokio::test]
