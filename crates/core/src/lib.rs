@@ -4,6 +4,7 @@
 pub mod app;
 pub mod dnscheck;
 pub mod error;
+pub mod feedback;
 pub mod model;
 pub mod ports;
 pub mod secrets;

@@ -268,6 +268,8 @@ pub mod send_status {
     pub const TIMED_OUT: i64 = 1004;
     /// Recipient blacklisted.
     pub const BLACKLISTED: i64 = 1007;
+    /// The recipient's server refused the sender by policy (spam, reputation, blocklists).
+    pub const SENDER_REJECTED: i64 = 1008;
 }
 
 /// Recipient-side result (`DeliverStatus`, reference §6.2).
