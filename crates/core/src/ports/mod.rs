@@ -1,12 +1,18 @@
 //! Ports: what core needs from the outside world. Adapters live in other crates.
 
 mod clock;
+mod lists;
 mod mailer;
 mod queue;
 mod records;
 mod resolver;
 
 pub use clock::{Clock, Ids, OsIds, SystemClock};
+pub use lists::{
+    BlockUpdate, Blocks, BounceBlock, BounceBlockQuery, CustomBlock, CustomBlockQuery, DetailPage,
+    DetailQuery, Lists, NewDetail, Receiver, ReceiverDetail, ReceiverId, ReceiverQuery,
+    ReceiverStatus, UnsubscribeConfig, UploadStart,
+};
 pub use mailer::{
     ComposeError, ComposeInput, Dkim, Envelope, GeneratedKey, MailError, Mailer, SigningKey,
     SmtpReply,
@@ -19,7 +25,7 @@ pub use resolver::{DnsError, Resolver};
 /// deployment names its adapters once instead of threading six type parameters everywhere.
 pub trait Ports: Send + Sync + 'static {
     /// Records adapter.
-    type Records: Records;
+    type Records: Records + Lists;
     /// Job queue adapter.
     type Queue: JobQueue;
     /// Mail relay adapter.

@@ -1,6 +1,7 @@
 //! In-memory records: one mutex over plain collections, so every method is trivially atomic.
 
 mod deliveries;
+mod lists;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -25,6 +26,7 @@ struct State {
     messages: HashMap<(AccountId, MessageId), Message>,
     deliveries: Vec<Delivery>,
     delivery_index: HashMap<deliveries::Key, usize>,
+    lists: lists::ListState,
 }
 
 /// Records in memory. Clones share the same data.
