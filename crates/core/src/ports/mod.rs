@@ -1,13 +1,17 @@
 //! Ports: what core needs from the outside world. Adapters live in other crates.
 
 mod clock;
+mod counters;
 mod lists;
 mod mailer;
 mod queue;
+mod quota;
 mod records;
 mod resolver;
+mod schedules;
 
 pub use clock::{Clock, Ids, OsIds, SystemClock};
+pub use counters::{CounterKey, Counters};
 pub use lists::{
     BlockUpdate, Blocks, BounceBlock, BounceBlockQuery, CustomBlock, CustomBlockQuery, DetailPage,
     DetailQuery, Lists, NewDetail, Receiver, ReceiverDetail, ReceiverId, ReceiverQuery,
@@ -18,8 +22,13 @@ pub use mailer::{
     SmtpReply,
 };
 pub use queue::{JobQueue, Leased};
+pub use quota::QuotaLedger;
 pub use records::{Claim, Created, DeliveryQuery, Outcome, Records};
 pub use resolver::{DnsError, Resolver};
+pub use schedules::{
+    DueSchedules, Fired, Schedule, ScheduleName, Schedules, first_fire, latest_due, next_after,
+    whole_seconds,
+};
 
 /// The set of adapters one deployment wires together. Use-cases are generic over it, so a
 /// deployment names its adapters once instead of threading six type parameters everywhere.

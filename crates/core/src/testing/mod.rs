@@ -11,6 +11,7 @@ mod mailer;
 mod queue;
 mod records;
 mod resolver;
+mod schedules;
 
 pub use clock::{FixedClock, SeqIds};
 pub use dkim::PlainDkim;
@@ -18,6 +19,7 @@ pub use mailer::RecordingMailer;
 pub use queue::InMemoryJobQueue;
 pub use records::InMemoryRecords;
 pub use resolver::StaticResolver;
+pub use schedules::InMemorySchedules;
 
 use crate::ports::Ports;
 

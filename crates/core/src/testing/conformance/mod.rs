@@ -18,6 +18,7 @@
 //! records carry whole milliseconds: that is the precision every backend promises.
 
 mod fixtures;
+pub mod lists;
 pub mod queue;
 pub mod records;
 

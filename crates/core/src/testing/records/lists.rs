@@ -249,7 +249,7 @@ impl Lists for InMemoryRecords {
         query: &CustomBlockQuery,
     ) -> Result<(Vec<CustomBlock>, u64), StoreError> {
         let state = lock(&self.state);
-        let matching: Vec<CustomBlock> = state
+        let mut matching: Vec<CustomBlock> = state
             .lists
             .custom
             .iter()
@@ -258,6 +258,7 @@ impl Lists for InMemoryRecords {
             .filter(|c| contains(c.email.as_str(), &query.email))
             .cloned()
             .collect();
+        matching.sort_by_key(|c| (c.created_at, c.id));
         let total = matching.len() as u64;
         Ok((page(&matching, query.offset, query.limit), total))
     }
@@ -424,13 +425,14 @@ impl Lists for InMemoryRecords {
         limit: u64,
     ) -> Result<(Vec<UnsubscribeConfig>, u64), StoreError> {
         let state = lock(&self.state);
-        let mine: Vec<UnsubscribeConfig> = state
+        let mut mine: Vec<UnsubscribeConfig> = state
             .lists
             .unsubscribe
             .iter()
             .filter(|c| &c.account == account)
             .cloned()
             .collect();
+        mine.sort_by(|x, y| (x.created_at, &x.address).cmp(&(y.created_at, &y.address)));
         let total = mine.len() as u64;
         Ok((page(&mine, offset, limit), total))
     }

@@ -1,7 +1,9 @@
 //! In-memory records: one mutex over plain collections, so every method is trivially atomic.
 
+mod counters;
 mod deliveries;
 mod lists;
+mod quota;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -27,6 +29,8 @@ struct State {
     deliveries: Vec<Delivery>,
     delivery_index: HashMap<deliveries::Key, usize>,
     lists: lists::ListState,
+    quota: quota::Ledger,
+    counters: counters::Table,
 }
 
 /// Records in memory. Clones share the same data.
