@@ -1,5 +1,7 @@
-//! The conformance suite: the documented semantics of [`Records`](crate::ports::Records) and
-//! [`JobQueue`](crate::ports::JobQueue) as executable checks, run against every adapter so
+//! The conformance suite: the documented semantics of [`Records`](crate::ports::Records),
+//! [`JobQueue`](crate::ports::JobQueue), [`QuotaLedger`](crate::ports::QuotaLedger),
+//! [`Counters`](crate::ports::Counters) and [`Schedules`](crate::ports::Schedules) as
+//! executable checks, run against every adapter so
 //! that the in-memory, SQLite and AWS backends cannot drift apart.
 //!
 //! Each check is a `pub async fn name<P: Port>(port: &P)` that panics on a violation and
@@ -17,10 +19,13 @@
 //! `tokio` (with `macros` and `rt-multi-thread`) among its dev-dependencies. Times passed to
 //! records carry whole milliseconds: that is the precision every backend promises.
 
+pub mod counters;
 mod fixtures;
 pub mod lists;
 pub mod queue;
+pub mod quota;
 pub mod records;
+pub mod schedules;
 
 pub use fixtures::join_all;
 
@@ -92,6 +97,80 @@ macro_rules! queue_conformance {
     };
 }
 
+/// Expands to one `#[tokio::test]` per quota-ledger check (see the
+/// [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! quota_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(quota, $fixture, $make, $port;
+            reserve_grants_in_full_then_in_part_then_nothing,
+            a_changed_limit_applies_to_the_next_reservation,
+            release_returns_units_and_never_goes_below_zero,
+            scopes_and_days_are_independent,
+            concurrent_reservers_are_granted_exactly_the_limit,
+            concurrent_partial_reservations_add_up_to_the_limit,
+        );
+    };
+    ($make:expr) => {
+        $crate::quota_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per counters check (see the
+/// [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! counters_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(counters, $fixture, $make, $port;
+            adds_sum_per_name,
+            concurrent_adds_sum_exactly,
+            accounts_are_isolated,
+            read_is_inclusive_and_ordered_by_day_then_dims,
+            dims_and_names_round_trip_exactly,
+        );
+    };
+    ($make:expr) => {
+        $crate::counters_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per schedules check that every backend passes (put, get,
+/// replace, delete; see the [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! schedules_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(schedules, $fixture, $make, $port;
+            put_and_get_round_trip,
+            payload_round_trips_exactly,
+            put_replaces_a_schedule_of_the_same_name,
+            delete_is_idempotent,
+        );
+    };
+    ($make:expr) => {
+        $crate::schedules_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per check of the local backends' due-schedule taking
+/// ([`DueSchedules`](crate::ports::DueSchedules)); use together with
+/// [`schedules_conformance!`].
+#[macro_export]
+macro_rules! due_schedules_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(schedules, $fixture, $make, $port;
+            one_time_fires_once,
+            recurring_fires_every_interval,
+            recurring_schedule_ends_at_until,
+            take_due_is_earliest_first_and_limited,
+            replaced_or_deleted_schedules_fire_as_now_defined,
+            concurrent_takers_take_each_fire_once,
+        );
+    };
+    ($make:expr) => {
+        $crate::due_schedules_conformance!(let port = $make; port);
+    };
+}
+
 /// Implementation detail of the conformance macros.
 #[doc(hidden)]
 #[macro_export]
@@ -109,8 +188,24 @@ macro_rules! __conformance_tests {
 
 #[cfg(test)]
 mod in_memory {
-    use crate::testing::{InMemoryJobQueue, InMemoryRecords};
+    use crate::testing::{InMemoryJobQueue, InMemoryRecords, InMemorySchedules};
 
     crate::records_conformance!(InMemoryRecords::default());
     crate::queue_conformance!(InMemoryJobQueue::default());
+
+    mod quota {
+        use super::*;
+        crate::quota_conformance!(InMemoryRecords::default());
+    }
+
+    mod counters {
+        use super::*;
+        crate::counters_conformance!(InMemoryRecords::default());
+    }
+
+    mod schedules {
+        use super::*;
+        crate::schedules_conformance!(InMemorySchedules::default());
+        crate::due_schedules_conformance!(InMemorySchedules::default());
+    }
 }
