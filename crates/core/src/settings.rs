@@ -29,6 +29,8 @@ pub struct Settings {
     pub max_domains: usize,
     /// Maximum sender addresses per account.
     pub max_senders: usize,
+    /// Batch task expansion.
+    pub tasks: crate::app::TaskSettings,
 }
 
 impl Default for Settings {
@@ -45,6 +47,7 @@ impl Default for Settings {
             max_templates: 1000,
             max_domains: 10,
             max_senders: 10,
+            tasks: crate::app::TaskSettings::default(),
         }
     }
 }

@@ -103,6 +103,7 @@ impl<P: Ports> Sesame<P> {
                     .await;
             }
         };
+        let message = self.render_task_copy(message, &job.recipient).await?;
         let keys = self.signing_keys(&identity)?;
         let input = ComposeInput {
             message: &message,

@@ -8,6 +8,7 @@ mod keys;
 mod send;
 mod senders;
 mod status;
+mod tasks;
 mod templates;
 mod validate;
 
@@ -16,6 +17,7 @@ pub use identities::{DnsRecord, IdentityView, RecheckReport};
 pub use keys::{Authenticated, NewKey};
 pub use send::{Content, SendCommand, TemplateRef};
 pub use status::StatusQuery;
+pub use tasks::{BatchSendCommand, TaskSettings, TickReport};
 pub use templates::TemplateInput;
 
 #[cfg(test)]

@@ -358,7 +358,11 @@ impl<P: Ports> Sesame<P> {
         }
     }
 
-    async fn check_sender(&self, account: &AccountId, from: &Mailbox) -> Result<(), SesError> {
+    pub(super) async fn check_sender(
+        &self,
+        account: &AccountId,
+        from: &Mailbox,
+    ) -> Result<(), SesError> {
         if self
             .records
             .get_sender(account, &from.address)

@@ -9,6 +9,7 @@ mod quota;
 mod records;
 mod resolver;
 mod schedules;
+mod tasks;
 
 pub use clock::{Clock, Ids, OsIds, SystemClock};
 pub use counters::{CounterKey, Counters};
@@ -25,6 +26,9 @@ pub use queue::{JobQueue, Leased};
 pub use quota::QuotaLedger;
 pub use records::{Claim, Created, DeliveryQuery, Outcome, Records};
 pub use resolver::{DnsError, Resolver};
+pub use tasks::{
+    Cycle, RunCounts, Task, TaskDelivery, TaskId, TaskQuery, TaskStatus, TaskType, Tasks,
+};
 pub use schedules::{
     DueSchedules, Fired, Schedule, ScheduleName, Schedules, first_fire, latest_due, next_after,
     whole_seconds,
@@ -34,7 +38,7 @@ pub use schedules::{
 /// deployment names its adapters once instead of threading six type parameters everywhere.
 pub trait Ports: Send + Sync + 'static {
     /// Records adapter.
-    type Records: Records + Lists;
+    type Records: Records + Lists + Tasks;
     /// Job queue adapter.
     type Queue: JobQueue;
     /// Mail relay adapter.

@@ -4,6 +4,7 @@ mod counters;
 mod deliveries;
 mod lists;
 mod quota;
+mod tasks;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -31,6 +32,7 @@ struct State {
     lists: lists::ListState,
     quota: quota::Ledger,
     counters: counters::Table,
+    tasks: tasks::TaskState,
 }
 
 /// Records in memory. Clones share the same data.
