@@ -41,6 +41,7 @@ pub enum ErrorCode {
     FailedOperationTooManyAttachments,
     FailedOperationTooManyRecipients,
     FailedOperationWrongContentJson,
+    FailedOperationReceiverHasUnsubscribed,
     InvalidParameterValueAttachContentIsWrong,
     InvalidParameterValueCreatedByOther,
     InvalidParameterValueEmailAddressIsNULL,
@@ -112,6 +113,7 @@ impl ErrorCode {
             FailedOperationTooManyAttachments => "FailedOperation.TooManyAttachments",
             FailedOperationTooManyRecipients => "FailedOperation.TooManyRecipients",
             FailedOperationWrongContentJson => "FailedOperation.WrongContentJson",
+            FailedOperationReceiverHasUnsubscribed => "FailedOperation.ReceiverHasUnsubscribed",
             InvalidParameterValueAttachContentIsWrong => {
                 "InvalidParameterValue.AttachContentIsWrong"
             }

@@ -10,6 +10,7 @@ pub mod ports;
 pub mod secrets;
 pub mod settings;
 pub mod types;
+pub mod warmup;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

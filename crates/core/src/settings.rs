@@ -29,6 +29,8 @@ pub struct Settings {
     pub max_domains: usize,
     /// Maximum sender addresses per account.
     pub max_senders: usize,
+    /// Open and click tracking, unsubscribe links, the event feed.
+    pub tracking: crate::tracking::TrackingSettings,
     /// Batch task expansion.
     pub tasks: crate::app::TaskSettings,
 }
@@ -47,6 +49,7 @@ impl Default for Settings {
             max_templates: 1000,
             max_domains: 10,
             max_senders: 10,
+            tracking: crate::tracking::TrackingSettings::default(),
             tasks: crate::app::TaskSettings::default(),
         }
     }

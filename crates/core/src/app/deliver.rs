@@ -104,6 +104,19 @@ impl<P: Ports> Sesame<P> {
             }
         };
         let message = self.render_task_copy(message, &job.recipient).await?;
+        if self.unsubscribed_since(job, &message).await? {
+            tracing::info!("recipient unsubscribed from this sender; dropped");
+            let text = "recipient unsubscribed from this sender";
+            return self
+                .finish(
+                    job,
+                    super::personalize::UNSUBSCRIBED,
+                    deliver_status::DROPPED,
+                    text,
+                )
+                .await;
+        }
+        let message = self.personalize(message, &job.recipient, now).await?;
         let keys = self.signing_keys(&identity)?;
         let input = ComposeInput {
             message: &message,
@@ -227,6 +240,14 @@ impl<P: Ports> Sesame<P> {
             at: self.now(),
             retry_at: None,
         };
+        if deliver == deliver_status::DELIVERED {
+            // Before the outcome: a retry after a failure here finds the delivery not final
+            // and appends the same (deterministic) event id, which the feed keeps once.
+            let copy = (&job.account, &job.message_id, &job.recipient);
+            let kind = crate::ports::EventKind::Delivered;
+            self.append_event(copy, kind, "delivery", outcome.at, text)
+                .await?;
+        }
         self.records
             .record_outcome(&job.account, &job.message_id, &job.recipient, &outcome)
             .await?;

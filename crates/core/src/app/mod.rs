@@ -4,12 +4,14 @@
 mod content;
 mod deliver;
 mod identities;
+mod personalize;
 mod keys;
 mod send;
 mod senders;
 mod status;
 mod tasks;
 mod templates;
+mod tracking;
 mod validate;
 
 pub use deliver::{DeliveryReport, backoff_delay};
@@ -19,6 +21,7 @@ pub use send::{Content, SendCommand, TemplateRef};
 pub use status::StatusQuery;
 pub use tasks::{BatchSendCommand, TaskSettings, TickReport};
 pub use templates::TemplateInput;
+pub use tracking::{EventPage, RawHit, RecordReport, StatusRow};
 
 #[cfg(test)]
 mod flow_tests;
@@ -67,6 +70,16 @@ impl<P: Ports> Sesame<P> {
         settings: Settings,
         secrets: SecretBox,
     ) -> Self {
+        let mut settings = settings;
+        if settings.tracking.keys.is_empty() {
+            // No configured tracking key: one derived from the master key (id 0), stable
+            // across restarts and identical in every function of a deployment.
+            let derived = secrets.derive_key(crate::tracking::DERIVED_KEY_PURPOSE);
+            settings.tracking.keys =
+                crate::tracking::TrackingKeys::new(vec![crate::tracking::TrackingKey::new(
+                    0, derived,
+                )]);
+        }
         Self {
             records,
             queue,

@@ -217,6 +217,13 @@ impl<P: Ports> Sesame<P> {
         let smtp_message_id = check_message_id(cmd.smtp_message_id.as_deref())?;
         let attachments: Vec<Attachment> = check_attachments(&cmd.attachments)?;
         self.check_sender(account, &addressing.from).await?;
+        let recipients = addressing
+            .to
+            .iter()
+            .chain(&addressing.cc)
+            .chain(&addressing.bcc);
+        self.refuse_unsubscribed(account, &addressing.from.address, recipients)
+            .await?;
         let body = self.body(account, &cmd).await?;
 
         let now = self.now();

@@ -3,9 +3,9 @@
 use chrono::{Duration as ChronoDuration, NaiveDate, TimeZone, Utc};
 
 use super::Sesame;
+use super::tracking::StatusRow;
 use super::validate::page_limit;
 use crate::error::{ErrorCode, SesError};
-use crate::model::Delivery;
 use crate::ports::{DeliveryQuery, Ports, Records};
 use crate::types::{AccountId, EmailAddress, MessageId};
 
@@ -28,12 +28,12 @@ pub struct StatusQuery {
 }
 
 impl<P: Ports> Sesame<P> {
-    /// Status rows for one day.
+    /// Status rows for one day, each with its engagement flags.
     pub async fn send_status(
         &self,
         account: &AccountId,
         q: StatusQuery,
-    ) -> Result<Vec<Delivery>, SesError> {
+    ) -> Result<Vec<StatusRow>, SesError> {
         let limit = page_limit(q.limit)?;
         let date = NaiveDate::parse_from_str(&q.request_date, "%Y-%m-%d").map_err(|_| {
             SesError::new(
@@ -83,6 +83,7 @@ impl<P: Ports> Sesame<P> {
             offset: q.offset,
             limit,
         };
-        Ok(self.records.list_deliveries(&query).await?)
+        let deliveries = self.records.list_deliveries(&query).await?;
+        self.with_engagement(account, deliveries).await
     }
 }

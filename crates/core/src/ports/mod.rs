@@ -2,6 +2,7 @@
 
 mod clock;
 mod counters;
+mod events;
 mod lists;
 mod mailer;
 mod queue;
@@ -13,6 +14,7 @@ mod tasks;
 
 pub use clock::{Clock, Ids, OsIds, SystemClock};
 pub use counters::{CounterKey, Counters};
+pub use events::{Engagement, Event, EventKind, Events, Hit};
 pub use lists::{
     BlockUpdate, Blocks, BounceBlock, BounceBlockQuery, CustomBlock, CustomBlockQuery, DetailPage,
     DetailQuery, Lists, NewDetail, Receiver, ReceiverDetail, ReceiverId, ReceiverQuery,
@@ -38,7 +40,7 @@ pub use schedules::{
 /// deployment names its adapters once instead of threading six type parameters everywhere.
 pub trait Ports: Send + Sync + 'static {
     /// Records adapter.
-    type Records: Records + Lists + Tasks;
+    type Records: Records + Lists + Events + Tasks;
     /// Job queue adapter.
     type Queue: JobQueue;
     /// Mail relay adapter.

@@ -133,7 +133,9 @@ pub(super) async fn get_send_email_status<P: Ports>(
         .send_status(account, query)
         .await?
         .iter()
-        .map(|d| {
+        .map(|row| {
+            let d = &row.delivery;
+            let e = &row.engagement;
             json!({
                 "MessageId": d.message_id.as_str(),
                 "ToEmailAddress": d.recipient.as_str(),
@@ -143,11 +145,11 @@ pub(super) async fn get_send_email_status<P: Ports>(
                 "DeliverMessage": d.deliver_message,
                 "RequestTime": d.request_time.timestamp(),
                 "DeliverTime": d.deliver_time.map(|t| t.timestamp()).unwrap_or(0),
-                "UserOpened": false,
-                "UserClicked": false,
-                "UserUnsubscribed": false,
-                "UserComplainted": false,
-                "UserComplained": false,
+                "UserOpened": e.opened_at.is_some(),
+                "UserClicked": e.clicked_at.is_some(),
+                "UserUnsubscribed": e.unsubscribed_at.is_some(),
+                "UserComplainted": e.complained_at.is_some(),
+                "UserComplained": e.complained_at.is_some(),
             })
         })
         .collect();

@@ -20,6 +20,7 @@
 //! records carry whole milliseconds: that is the precision every backend promises.
 
 pub mod counters;
+pub mod events;
 mod fixtures;
 pub mod lists;
 pub mod queue;
@@ -171,6 +172,45 @@ macro_rules! due_schedules_conformance {
     };
 }
 
+/// Expands to one `#[tokio::test]` per events check (see the
+/// [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! events_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(events, $fixture, $make, $port;
+            hits_round_trip_per_copy_and_are_idempotent,
+            replayed_events_are_appended_once_and_set_flags_once,
+            each_event_kind_sets_its_own_flag_in_its_account,
+            feed_pages_by_cursor_and_hides_unsettled_events,
+            unsubscribes_are_per_sender_and_account,
+            tracking_switch_is_per_account,
+        );
+    };
+    ($make:expr) => {
+        $crate::events_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per feedback check: the port's own checks and the
+/// feedback scenarios (statistics of a scripted day, replays, DSN and ARF fixtures) run
+/// through the use-cases over that backend. The port must be `Clone` and implement every
+/// records trait (see the [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! feedback_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(feedback, $fixture, $make, $port;
+            first_sighting_is_true_exactly_once,
+            complaints_are_kept_once_per_delivery_and_listed_per_account,
+            a_scripted_day_gives_the_hand_computed_statistics,
+            a_dsn_suppresses_exactly_its_recipient,
+            an_arf_report_suppresses_exactly_its_recipient,
+        );
+    };
+    ($make:expr) => {
+        $crate::feedback_conformance!(let port = $make; port);
+    };
+}
+
 /// Implementation detail of the conformance macros.
 #[doc(hidden)]
 #[macro_export]
@@ -201,6 +241,11 @@ mod in_memory {
     mod counters {
         use super::*;
         crate::counters_conformance!(InMemoryRecords::default());
+    }
+
+    mod events {
+        use super::*;
+        crate::events_conformance!(InMemoryRecords::default());
     }
 
     mod schedules {

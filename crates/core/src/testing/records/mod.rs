@@ -2,6 +2,7 @@
 
 mod counters;
 mod deliveries;
+mod events;
 mod lists;
 mod quota;
 mod tasks;
@@ -30,6 +31,7 @@ struct State {
     deliveries: Vec<Delivery>,
     delivery_index: HashMap<deliveries::Key, usize>,
     lists: lists::ListState,
+    events: events::EventState,
     quota: quota::Ledger,
     counters: counters::Table,
     tasks: tasks::TaskState,

@@ -1,0 +1,386 @@
+//! Use-cases of the tracking edge: record a batch of pixel and click hits (classified,
+//! idempotent), unsubscribe through a token, read the event feed, switch tracking per account.
+//!
+//! The edge verifies tokens itself (no store read) and hands hits over in batches; nothing here
+//! decides what the HTTP answer is.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use super::Sesame;
+use crate::error::{ErrorCode, SesError};
+use crate::model::Delivery;
+use crate::ports::{DeliveryQuery, Engagement, Event, EventKind, Events, Hit, Ids, Ports, Records};
+use crate::tracking::{HitFacts, Target, TokenClaims, TrackKind, classify};
+use crate::types::{AccountId, EmailAddress, MessageId};
+
+/// One request to the pixel or a click link whose token verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawHit {
+    /// Unique id chosen when the request arrived ([`Sesame::new_hit_id`]).
+    pub id: String,
+    /// The token's claims.
+    pub claims: TokenClaims,
+    /// When the request arrived.
+    pub at: DateTime<Utc>,
+    /// `HEAD` rather than `GET`.
+    pub head: bool,
+    /// `User-Agent`.
+    pub user_agent: Option<String>,
+    /// Client address.
+    pub ip: Option<IpAddr>,
+}
+
+/// What a batch of hits came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordReport {
+    /// Raw hits stored (human and machine).
+    pub stored: usize,
+    /// Human opens and clicks newly appended to the feed.
+    pub events: usize,
+    /// Hits not recorded: no such delivery in the token's account, or the token expired.
+    pub ignored: usize,
+}
+
+/// A page of the event feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventPage {
+    /// Events in feed order.
+    pub events: Vec<Event>,
+    /// Cursor to pass next time (the last event's, or the one given when the page is empty).
+    pub next_cursor: Option<String>,
+}
+
+/// One row of GetSendEmailStatus: the delivery and its engagement flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRow {
+    /// The delivery.
+    pub delivery: Delivery,
+    /// Its flags.
+    pub engagement: Engagement,
+}
+
+type CopyKey = (AccountId, MessageId, EmailAddress);
+
+/// What is known about one copy while a batch is classified.
+struct Copy {
+    delivered_at: Option<DateTime<Utc>>,
+    clicks: Vec<(DateTime<Utc>, Target)>,
+}
+
+/// A deterministic id: the first 16 bytes of SHA-256 over the parts, hex.
+pub(crate) fn derived_id(parts: &[&str]) -> String {
+    let mut hash = Sha256::new();
+    for p in parts {
+        hash.update(p.as_bytes());
+        hash.update([0]);
+    }
+    hex::encode(&hash.finalize()[..16])
+}
+
+/// Truncates to whole milliseconds, the precision every store keeps.
+fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
+impl<P: Ports> Sesame<P> {
+    /// A fresh hit id (random, so two requests in the same millisecond stay two hits).
+    pub fn new_hit_id(&self) -> String {
+        hex::encode(self.ids.random_bytes(16))
+    }
+
+    /// Records a batch of hits: classifies each (human or machine, with a reason), stores
+    /// them all as raw hits, and appends human opens and clicks to the feed (setting the
+    /// delivery's first-open / first-click flags). Hits whose delivery does not exist in the
+    /// token's account, or whose token is older than the token TTL, are ignored. Idempotent: a
+    /// batch recorded again (same hit ids) stores and counts nothing twice.
+    #[tracing::instrument(skip_all, fields(hits = raw.len()), err)]
+    pub async fn record_hits(&self, raw: &[RawHit]) -> Result<RecordReport, SesError> {
+        let now = self.now();
+        let tracking = &self.settings.tracking;
+        let ttl = chrono::Duration::from_std(tracking.token_ttl).unwrap_or(chrono::Duration::MAX);
+        let hit_ttl = chrono::Duration::from_std(tracking.hit_ttl).unwrap_or_default();
+        let window = chrono::Duration::from_std(tracking.rules.burst_window).unwrap_or_default();
+        let mut copies: HashMap<CopyKey, Option<Copy>> = HashMap::new();
+        let mut report = RecordReport::default();
+        let mut hits = Vec::with_capacity(raw.len());
+        for r in raw {
+            let c = &r.claims;
+            if r.at - c.issued_at > ttl || c.kind == TrackKind::Unsubscribe {
+                report.ignored += 1;
+                continue;
+            }
+            let key = (c.account.clone(), c.message_id.clone(), c.recipient.clone());
+            if !copies.contains_key(&key) {
+                let copy = self.load_copy(c, r.at - window).await?;
+                copies.insert(key.clone(), copy);
+            }
+            let Some(Some(copy)) = copies.get_mut(&key) else {
+                report.ignored += 1;
+                continue;
+            };
+            let facts = HitFacts {
+                kind: c.kind,
+                target: &c.target,
+                head: r.head,
+                user_agent: r.user_agent.as_deref(),
+                ip: r.ip,
+                at: r.at,
+                delivered_at: copy.delivered_at.unwrap_or(c.issued_at),
+                earlier_clicks: &copy.clicks,
+            };
+            let reason = classify(&facts, &tracking.rules);
+            if c.kind == TrackKind::Click {
+                copy.clicks.push((r.at, c.target.clone()));
+            }
+            hits.push(Hit {
+                id: r.id.clone(),
+                account: c.account.clone(),
+                message_id: c.message_id.clone(),
+                recipient: c.recipient.clone(),
+                kind: c.kind,
+                target: c.target.clone(),
+                at: millis(r.at),
+                user_agent: r
+                    .user_agent
+                    .as_deref()
+                    .map(|a| a.chars().take(256).collect()),
+                ip: r.ip.map(|ip| ip.to_string()),
+                reason,
+                expires_at: millis(r.at + hit_ttl),
+            });
+        }
+        if hits.is_empty() {
+            return Ok(report);
+        }
+        self.records.put_hits(&hits).await?;
+        report.stored = hits.len();
+        let events: Vec<Event> = hits
+            .iter()
+            .filter(|h| h.reason.is_human())
+            .map(|h| {
+                let kind = match h.kind {
+                    TrackKind::Click => EventKind::Clicked,
+                    _ => EventKind::Opened,
+                };
+                Event {
+                    id: derived_id(&[kind.as_str(), &h.id]),
+                    account: h.account.clone(),
+                    message_id: h.message_id.clone(),
+                    recipient: h.recipient.clone(),
+                    kind,
+                    at: h.at,
+                    recorded_at: millis(now),
+                    detail: h.target.stored().to_owned(),
+                }
+            })
+            .collect();
+        if !events.is_empty() {
+            let fresh = self.records.append_events(&events).await?;
+            report.events = fresh.iter().filter(|new| **new).count();
+        }
+        Ok(report)
+    }
+
+    /// The delivery of the copy a token names (scoped to the token's account) and its recent
+    /// clicks; `None` when there is no such delivery.
+    async fn load_copy(
+        &self,
+        claims: &TokenClaims,
+        clicks_since: DateTime<Utc>,
+    ) -> Result<Option<Copy>, SesError> {
+        let query = DeliveryQuery {
+            account: claims.account.clone(),
+            from: DateTime::UNIX_EPOCH,
+            until: claims.issued_at + chrono::Duration::days(1),
+            message_id: Some(claims.message_id.clone()),
+            recipient: Some(claims.recipient.clone()),
+            offset: 0,
+            limit: 1,
+        };
+        let Some(delivery) = self.records.list_deliveries(&query).await?.pop() else {
+            return Ok(None);
+        };
+        let earlier = self
+            .records
+            .list_hits(
+                &claims.account,
+                &claims.message_id,
+                &claims.recipient,
+                clicks_since,
+                100,
+            )
+            .await?;
+        Ok(Some(Copy {
+            delivered_at: delivery.deliver_time,
+            clicks: earlier
+                .into_iter()
+                .filter(|h| h.kind == TrackKind::Click)
+                .map(|h| (h.at, h.target))
+                .collect(),
+        }))
+    }
+
+    /// The sender address of the message an unsubscribe token names, if the message exists in
+    /// the token's account (the confirmation page names the sender).
+    pub async fn unsubscribe_sender(
+        &self,
+        claims: &TokenClaims,
+    ) -> Result<Option<EmailAddress>, SesError> {
+        if claims.kind != TrackKind::Unsubscribe {
+            return Ok(None);
+        }
+        Ok(self
+            .records
+            .get_message(&claims.account, &claims.message_id)
+            .await?
+            .map(|m| m.from.address))
+    }
+
+    /// Unsubscribes the recipient a token names from its message's sender: later SendEmail
+    /// calls to them from that sender are refused with `FailedOperation.ReceiverHasUnsubscribed`
+    /// and queued deliveries are dropped. Appends an `unsubscribed` event and sets the flag.
+    /// Idempotent. Returns the sender, or `None` when the message does not exist in the token's
+    /// account (nothing is recorded then).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn unsubscribe(
+        &self,
+        claims: &TokenClaims,
+    ) -> Result<Option<EmailAddress>, SesError> {
+        let Some(sender) = self.unsubscribe_sender(claims).await? else {
+            return Ok(None);
+        };
+        let now = millis(self.now());
+        self.records
+            .unsubscribe(&claims.account, &sender, &claims.recipient, now)
+            .await?;
+        let event = Event {
+            id: derived_id(&[
+                "unsubscribed",
+                claims.account.as_str(),
+                claims.message_id.as_str(),
+                &claims.recipient.as_str().to_ascii_lowercase(),
+            ]),
+            account: claims.account.clone(),
+            message_id: claims.message_id.clone(),
+            recipient: claims.recipient.clone(),
+            kind: EventKind::Unsubscribed,
+            at: now,
+            recorded_at: now,
+            detail: sender.as_str().to_owned(),
+        };
+        self.records.append_events(&[event]).await?;
+        tracing::info!(rcpt = %claims.recipient.redacted(), "unsubscribed");
+        Ok(Some(sender))
+    }
+
+    /// Appends one event of a delivery (delivered, bounced, complained…) to the account's
+    /// feed, with an id derived from `cause` so that recording the same cause again appends
+    /// nothing. Returns whether it was new. For the feedback loops and the delivery worker.
+    pub async fn append_event(
+        &self,
+        delivery: (&AccountId, &MessageId, &EmailAddress),
+        kind: EventKind,
+        cause: &str,
+        at: DateTime<Utc>,
+        detail: &str,
+    ) -> Result<bool, SesError> {
+        let (account, message_id, recipient) = delivery;
+        let event = Event {
+            id: derived_id(&[
+                kind.as_str(),
+                account.as_str(),
+                message_id.as_str(),
+                &recipient.as_str().to_ascii_lowercase(),
+                cause,
+            ]),
+            account: account.clone(),
+            message_id: message_id.clone(),
+            recipient: recipient.clone(),
+            kind,
+            at: millis(at),
+            recorded_at: millis(self.now()),
+            detail: detail.chars().take(1000).collect(),
+        };
+        Ok(self.records.append_events(&[event]).await?[0])
+    }
+
+    /// A page of the account's event feed after `cursor` (from the start when `None`). Events
+    /// appear once they are `feed_settle` old, so a cursor never passes one still being
+    /// written.
+    pub async fn list_events(
+        &self,
+        account: &AccountId,
+        cursor: Option<&str>,
+        limit: u64,
+    ) -> Result<EventPage, SesError> {
+        if !(1..=100).contains(&limit) {
+            return Err(SesError::new(
+                ErrorCode::InvalidParameterValue,
+                "Limit must be 1-100.",
+            ));
+        }
+        let cursor = cursor.filter(|c| !c.is_empty());
+        if cursor.is_some_and(|c| {
+            c.len() > 100 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        }) {
+            return Err(SesError::new(
+                ErrorCode::InvalidParameterValue,
+                "Cursor is not one this API returned.",
+            ));
+        }
+        let settle =
+            chrono::Duration::from_std(self.settings.tracking.feed_settle).unwrap_or_default();
+        let until = self.now() - settle;
+        let events = self
+            .records
+            .list_events(account, cursor, until, limit as usize)
+            .await?;
+        let next_cursor = events
+            .last()
+            .map(Event::cursor)
+            .or_else(|| cursor.map(str::to_owned));
+        Ok(EventPage {
+            events,
+            next_cursor,
+        })
+    }
+
+    /// Turns open and click tracking of an account's mail on or off.
+    pub async fn set_account_tracking(
+        &self,
+        account: &AccountId,
+        enabled: bool,
+    ) -> Result<(), SesError> {
+        Ok(self.records.set_tracking(account, enabled).await?)
+    }
+
+    /// Whether an account's mail is tracked.
+    pub async fn account_tracking(&self, account: &AccountId) -> Result<bool, SesError> {
+        Ok(self.records.tracking_enabled(account).await?)
+    }
+
+    /// Adds the engagement flags to status rows.
+    pub(crate) async fn with_engagement(
+        &self,
+        account: &AccountId,
+        deliveries: Vec<Delivery>,
+    ) -> Result<Vec<StatusRow>, SesError> {
+        let keys: Vec<(MessageId, EmailAddress)> = deliveries
+            .iter()
+            .map(|d| (d.message_id.clone(), d.recipient.clone()))
+            .collect();
+        let flags = self.records.engagements(account, &keys).await?;
+        Ok(deliveries
+            .into_iter()
+            .zip(flags)
+            .map(|(delivery, engagement)| StatusRow {
+                delivery,
+                engagement,
+            })
+            .collect())
+    }
+}
