@@ -11,6 +11,7 @@ pub mod secrets;
 pub mod settings;
 pub mod types;
 pub mod warmup;
+pub mod warmup;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -29,6 +29,8 @@ pub struct Settings {
     pub max_domains: usize,
     /// Maximum sender addresses per account.
     pub max_senders: usize,
+    /// Warm-up policy, transactional rate limits and sending pools.
+    pub warmup: crate::warmup::WarmupSettings,
     /// Open and click tracking, unsubscribe links, the event feed.
     pub tracking: crate::tracking::TrackingSettings,
     /// Batch task expansion.
@@ -49,6 +51,7 @@ impl Default for Settings {
             max_templates: 1000,
             max_domains: 10,
             max_senders: 10,
+            warmup: crate::warmup::WarmupSettings::default(),
             tracking: crate::tracking::TrackingSettings::default(),
             tasks: crate::app::TaskSettings::default(),
         }

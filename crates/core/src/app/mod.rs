@@ -13,6 +13,7 @@ mod tasks;
 mod templates;
 mod tracking;
 mod validate;
+mod warmup;
 
 pub use deliver::{DeliveryReport, backoff_delay};
 pub use identities::{DnsRecord, IdentityView, RecheckReport};
@@ -21,6 +22,7 @@ pub use send::{Content, SendCommand, TemplateRef};
 pub use status::StatusQuery;
 pub use tasks::{BatchSendCommand, TaskSettings, TickReport};
 pub use templates::TemplateInput;
+pub use warmup::{PlanTarget, Reservation, RolloverReport, ScopeStatus};
 pub use tracking::{EventPage, RawHit, RecordReport, StatusRow};
 
 #[cfg(test)]

@@ -68,6 +68,18 @@ pub trait Mailer: Send + Sync + 'static {
         envelope: &Envelope,
         raw: &[u8],
     ) -> impl Future<Output = Result<SmtpReply, MailError>> + Send;
+
+    /// Sends through the relays of sending pool `pool`. A mailer without pools (the default)
+    /// sends every message the same way, through [`Mailer::send`].
+    fn send_via<'a>(
+        &'a self,
+        pool: &'a crate::warmup::PoolName,
+        envelope: &'a Envelope,
+        raw: &'a [u8],
+    ) -> impl Future<Output = Result<SmtpReply, MailError>> + Send + 'a {
+        let _ = pool;
+        self.send(envelope, raw)
+    }
 }
 
 /// A generated DKIM key pair.

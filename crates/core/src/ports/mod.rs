@@ -10,6 +10,7 @@ mod quota;
 mod records;
 mod resolver;
 mod schedules;
+mod warmup;
 mod tasks;
 
 pub use clock::{Clock, Ids, OsIds, SystemClock};
@@ -35,12 +36,13 @@ pub use schedules::{
     DueSchedules, Fired, Schedule, ScheduleName, Schedules, first_fire, latest_due, next_after,
     whole_seconds,
 };
+pub use warmup::{PoolSubject, Revised, WarmupRecords};
 
 /// The set of adapters one deployment wires together. Use-cases are generic over it, so a
 /// deployment names its adapters once instead of threading six type parameters everywhere.
 pub trait Ports: Send + Sync + 'static {
     /// Records adapter.
-    type Records: Records + Lists + Events + Tasks;
+    type Records: Records + Lists + Events + Tasks + WarmupRecords;
     /// Job queue adapter.
     type Queue: JobQueue;
     /// Mail relay adapter.

@@ -12,6 +12,7 @@ mod queue;
 mod records;
 mod resolver;
 mod schedules;
+mod with_records;
 
 pub use clock::{FixedClock, SeqIds};
 pub use dkim::PlainDkim;
@@ -20,6 +21,7 @@ pub use queue::InMemoryJobQueue;
 pub use records::InMemoryRecords;
 pub use resolver::StaticResolver;
 pub use schedules::InMemorySchedules;
+pub use with_records::{AllRecords, WithRecords, sesame_with};
 
 use crate::ports::Ports;
 

@@ -27,6 +27,7 @@ pub mod queue;
 pub mod quota;
 pub mod records;
 pub mod schedules;
+pub mod warmup;
 
 pub use fixtures::join_all;
 
@@ -211,6 +212,28 @@ macro_rules! feedback_conformance {
     };
 }
 
+/// Expands to one `#[tokio::test]` per warm-up records check, including the gate's
+/// concurrency scenario over that backend (see the [module docs](crate::testing::conformance)).
+/// The port must be `Clone` and implement every records trait.
+#[macro_export]
+macro_rules! warmup_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(warmup, $fixture, $make, $port;
+            warmup_state_round_trips_with_revisions,
+            warmup_put_with_a_stale_revision_writes_nothing,
+            concurrent_warmup_writers_have_exactly_one_winner,
+            warmup_states_are_per_scope_and_listed_in_key_order,
+            plans_round_trip_and_list_by_name,
+            pool_bindings_are_per_subject,
+            thirty_two_workers_send_exactly_the_quota_each_day,
+            concurrent_rollovers_decide_a_day_once,
+        );
+    };
+    ($make:expr) => {
+        $crate::warmup_conformance!(let port = $make; port);
+    };
+}
+
 /// Implementation detail of the conformance macros.
 #[doc(hidden)]
 #[macro_export]
@@ -246,6 +269,11 @@ mod in_memory {
     mod events {
         use super::*;
         crate::events_conformance!(InMemoryRecords::default());
+    }
+
+    mod warmup {
+        use super::*;
+        crate::warmup_conformance!(InMemoryRecords::default());
     }
 
     mod schedules {

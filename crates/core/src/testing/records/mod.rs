@@ -5,6 +5,7 @@ mod deliveries;
 mod events;
 mod lists;
 mod quota;
+mod warmup;
 mod tasks;
 
 use std::collections::{BTreeMap, HashMap};
@@ -34,6 +35,7 @@ struct State {
     events: events::EventState,
     quota: quota::Ledger,
     counters: counters::Table,
+    warmup: warmup::WarmupTables,
     tasks: tasks::TaskState,
 }
 
