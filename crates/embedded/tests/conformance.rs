@@ -25,6 +25,11 @@ mod records {
     sesame_core::records_conformance!(let f = fixture(); f.records);
 }
 
+mod events {
+    use super::fixture;
+    sesame_core::events_conformance!(let f = fixture(); f.records);
+}
+
 mod queue {
     use super::fixture;
     sesame_core::queue_conformance!(let f = fixture(); f.queue);

@@ -2,6 +2,7 @@
 //! of each area lives in its own module as plain functions over a transaction.
 
 mod deliveries;
+pub(crate) mod events;
 mod identities;
 mod keys;
 mod templates;
