@@ -4,7 +4,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order.
-const MIGRATIONS: &[&str] = &[V1, V2, V10_EVENTS];
+const MIGRATIONS: &[&str] = &[V1, V2, V8_WARMUP, V10_EVENTS];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -115,6 +115,9 @@ ALTER TABLE identities ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE identities ADD COLUMN dns_check BLOB;
 UPDATE identities SET trusted = verified;
 ";
+
+/// Warm-up states, custom plans and pool bindings.
+const V8_WARMUP: &str = crate::records::warmup::MIGRATION;
 
 /// Tracking: raw hits, the event feed, engagement flags, unsubscribes, the tracking switch.
 const V10_EVENTS: &str = crate::records::events::MIGRATION;

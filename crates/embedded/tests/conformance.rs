@@ -34,3 +34,8 @@ mod queue {
     use super::fixture;
     sesame_core::queue_conformance!(let f = fixture(); f.queue);
 }
+
+mod warmup {
+    use super::fixture;
+    sesame_core::warmup_conformance!(let f = fixture(); f.records);
+}

@@ -16,6 +16,7 @@ mod messages;
 mod records;
 pub(crate) mod table;
 mod templates;
+mod warmup;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;

@@ -6,6 +6,7 @@ pub(crate) mod events;
 mod identities;
 mod keys;
 mod templates;
+pub(crate) mod warmup;
 
 use chrono::{DateTime, Utc};
 use sesame_core::StoreError;

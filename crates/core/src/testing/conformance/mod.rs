@@ -212,9 +212,8 @@ macro_rules! feedback_conformance {
     };
 }
 
-/// Expands to one `#[tokio::test]` per warm-up records check, including the gate's
-/// concurrency scenario over that backend (see the [module docs](crate::testing::conformance)).
-/// The port must be `Clone` and implement every records trait.
+/// Expands to one `#[tokio::test]` per warm-up records check (see the
+/// [module docs](crate::testing::conformance)).
 #[macro_export]
 macro_rules! warmup_conformance {
     (let $fixture:ident = $make:expr; $port:expr) => {
@@ -225,12 +224,26 @@ macro_rules! warmup_conformance {
             warmup_states_are_per_scope_and_listed_in_key_order,
             plans_round_trip_and_list_by_name,
             pool_bindings_are_per_subject,
+        );
+    };
+    ($make:expr) => {
+        $crate::warmup_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per check of the warm-up gate over a records backend: the
+/// use-cases run on fakes except records, which are the port given (`Clone`, implementing
+/// every records trait of `Ports::Records`).
+#[macro_export]
+macro_rules! warmup_gate_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(warmup, $fixture, $make, $port;
             thirty_two_workers_send_exactly_the_quota_each_day,
             concurrent_rollovers_decide_a_day_once,
         );
     };
     ($make:expr) => {
-        $crate::warmup_conformance!(let port = $make; port);
+        $crate::warmup_gate_conformance!(let port = $make; port);
     };
 }
 
@@ -274,6 +287,7 @@ mod in_memory {
     mod warmup {
         use super::*;
         crate::warmup_conformance!(InMemoryRecords::default());
+        crate::warmup_gate_conformance!(InMemoryRecords::default());
     }
 
     mod schedules {
