@@ -1,4 +1,4 @@
-//! Wiring of the local deployment: SQLite records and queue, SMTP or outbox mailer, DKIM via
+//! Wiring of the local deployment: SQLite records, queue and schedules, SMTP or outbox mailer, DKIM via
 //! mail-auth, DNS via hickory, the system clock and OS randomness.
 
 use std::fs;
@@ -13,7 +13,9 @@ use base64::engine::general_purpose::STANDARD;
 use sesame_core::Sesame;
 use sesame_core::ports::{Ids, OsIds, Ports, SystemClock};
 use sesame_core::secrets::SecretBox;
-use sesame_embedded::{Durability, SqliteJobQueue, SqliteRecords, SqliteStore, StoreOptions};
+use sesame_embedded::{
+    Durability, SqliteJobQueue, SqliteRecords, SqliteSchedules, SqliteStore, StoreOptions,
+};
 use sesame_mail::{
     AnyMailer, HickoryResolver, MailAuthDkim, OutboxMailer, SmtpMailer, SmtpOptions,
 };
@@ -26,6 +28,7 @@ pub struct LocalPorts;
 impl Ports for LocalPorts {
     type Records = SqliteRecords;
     type Queue = SqliteJobQueue;
+    type Schedules = SqliteSchedules;
     type Mailer = AnyMailer;
     type Dkim = MailAuthDkim;
     type Resolver = HickoryResolver;
@@ -108,6 +111,7 @@ pub fn build(config: &Config) -> Result<Arc<LocalSesame>> {
     Ok(Arc::new(Sesame::new(
         store.records(),
         store.job_queue(),
+        store.schedules(),
         mailer,
         MailAuthDkim::new(),
         HickoryResolver::new(config.dns_server).context("SESAME_DNS_SERVER")?,

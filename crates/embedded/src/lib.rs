@@ -11,11 +11,13 @@
 mod codec;
 mod queue;
 mod records;
+mod schedules;
 mod schema;
 mod store;
 
 pub use queue::DEFAULT_MAX_RECEIVES;
 pub use queue::SqliteJobQueue;
 pub use records::SqliteRecords;
+pub use schedules::SqliteSchedules;
 pub use schema::MigrationError;
 pub use store::{Durability, OpenError, SqliteStore, StoreOptions};

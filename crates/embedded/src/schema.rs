@@ -4,7 +4,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order.
-const MIGRATIONS: &[&str] = &[V1, V2, V8_WARMUP, V10_EVENTS];
+const MIGRATIONS: &[&str] = &[V1, V2, V4_QUOTA, V5_COUNTERS, V6_SCHEDULES, V8_WARMUP, V10_EVENTS];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -121,6 +121,15 @@ const V8_WARMUP: &str = crate::records::warmup::MIGRATION;
 
 /// Tracking: raw hits, the event feed, engagement flags, unsubscribes, the tracking switch.
 const V10_EVENTS: &str = crate::records::events::MIGRATION;
+
+/// The quota ledger.
+const V4_QUOTA: &str = crate::records::quota::MIGRATION;
+
+/// The statistics counters.
+const V5_COUNTERS: &str = crate::records::counters::MIGRATION;
+
+/// Stored schedules of the local scheduler loop.
+const V6_SCHEDULES: &str = crate::schedules::MIGRATION;
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,6 @@
 //! The port conformance suite against SQLite: a fresh database file per test.
 
-use sesame_embedded::{SqliteJobQueue, SqliteRecords, SqliteStore};
+use sesame_embedded::{SqliteJobQueue, SqliteRecords, SqliteSchedules, SqliteStore};
 use tempfile::TempDir;
 
 /// A store in its own temporary directory, removed when the test ends.
@@ -8,6 +8,7 @@ struct Fixture {
     _dir: TempDir,
     records: SqliteRecords,
     queue: SqliteJobQueue,
+    schedules: SqliteSchedules,
 }
 
 fn fixture() -> Fixture {
@@ -16,6 +17,7 @@ fn fixture() -> Fixture {
     Fixture {
         records: store.records(),
         queue: store.job_queue(),
+        schedules: store.schedules(),
         _dir: dir,
     }
 }
@@ -33,6 +35,22 @@ mod events {
 mod queue {
     use super::fixture;
     sesame_core::queue_conformance!(let f = fixture(); f.queue);
+}
+
+mod quota {
+    use super::fixture;
+    sesame_core::quota_conformance!(let f = fixture(); f.records);
+}
+
+mod counters {
+    use super::fixture;
+    sesame_core::counters_conformance!(let f = fixture(); f.records);
+}
+
+mod schedules {
+    use super::fixture;
+    sesame_core::schedules_conformance!(let f = fixture(); f.schedules);
+    sesame_core::due_schedules_conformance!(let f = fixture(); f.schedules);
 }
 
 mod warmup {

@@ -11,7 +11,7 @@ use sesame_core::ports::{DnsError, Ports, Records, Resolver};
 use sesame_core::secrets::SecretBox;
 use sesame_core::settings::Settings;
 use sesame_core::testing::{
-    FixedClock, InMemoryJobQueue, InMemoryRecords, RecordingMailer, SeqIds,
+    FixedClock, InMemoryJobQueue, InMemoryRecords, InMemorySchedules, RecordingMailer, SeqIds,
 };
 use sesame_core::types::AccountId;
 use sesame_mail::{HickoryResolver, MailAuthDkim};
@@ -25,6 +25,7 @@ struct DnsPorts;
 impl Ports for DnsPorts {
     type Records = InMemoryRecords;
     type Queue = InMemoryJobQueue;
+    type Schedules = InMemorySchedules;
     type Mailer = RecordingMailer;
     type Dkim = MailAuthDkim;
     type Resolver = HickoryResolver;
@@ -41,6 +42,7 @@ fn app(dns: &Dnsmasq) -> Sesame<DnsPorts> {
     Sesame::new(
         InMemoryRecords::default(),
         InMemoryJobQueue::default(),
+        InMemorySchedules::default(),
         RecordingMailer::default(),
         MailAuthDkim::new(),
         HickoryResolver::new(Some(dns.addr)).expect("resolver"),

@@ -13,6 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono_tz::Tz;
 
+use sesame_aws::{DEFAULT_COUNTER_SHARDS, ScheduleTarget};
 use sesame_core::settings::Settings;
 
 /// Which function is starting: each needs a different subset of the variables (only
@@ -81,6 +82,12 @@ pub struct LambdaConfig {
     pub dns_server: Option<SocketAddr>,
     /// Core policy settings (`SESAME_TIMEZONE`, `SESAME_HOSTNAME`, retry knobs).
     pub settings: Settings,
+    /// Where timed and recurring tasks are scheduled (`SESAME_SCHEDULE_GROUP`, default
+    /// `default`; `SESAME_SCHEDULER_TARGET_ARN` and `SESAME_SCHEDULER_ROLE_ARN`, both or
+    /// neither). `None` in functions that never create schedules.
+    pub schedules: Option<ScheduleTarget>,
+    /// Items each statistics counter is spread over (`SESAME_COUNTER_SHARDS`, default 8).
+    pub counter_shards: u32,
 }
 
 /// The configuration was refused; the message lists every problem.
@@ -219,6 +226,31 @@ impl LambdaConfig {
             r.problems
                 .push("SESAME_RETENTION_DAYS must not be negative".into());
         }
+        let schedules = match (
+            r.get("SESAME_SCHEDULER_TARGET_ARN"),
+            r.get("SESAME_SCHEDULER_ROLE_ARN"),
+        ) {
+            (Some(target_arn), Some(role_arn)) => Some(ScheduleTarget {
+                group: r
+                    .get("SESAME_SCHEDULE_GROUP")
+                    .unwrap_or_else(|| "default".to_owned()),
+                target_arn,
+                role_arn,
+            }),
+            (None, None) => None,
+            _ => {
+                r.problems.push(
+                    "set both SESAME_SCHEDULER_TARGET_ARN and SESAME_SCHEDULER_ROLE_ARN, or neither"
+                        .into(),
+                );
+                None
+            }
+        };
+        let counter_shards: u32 = r.parse("SESAME_COUNTER_SHARDS", DEFAULT_COUNTER_SHARDS);
+        if counter_shards == 0 {
+            r.problems
+                .push("SESAME_COUNTER_SHARDS must be at least 1".into());
+        }
         let config = LambdaConfig {
             table,
             queue_url,
@@ -231,6 +263,8 @@ impl LambdaConfig {
             stale_grace,
             dns_server,
             settings,
+            schedules,
+            counter_shards,
         };
         if r.problems.is_empty() {
             Ok(config)
@@ -284,6 +318,32 @@ mod tests {
         assert_eq!(config.settings.spf_include, "a:mail.example.com");
         assert_eq!(config.stale_grace, Duration::from_secs(120));
         assert_eq!(config.retention, Some(chrono::Duration::days(90)));
+        assert_eq!(config.schedules, None);
+        assert_eq!(config.counter_shards, 8);
+    }
+
+    #[test]
+    fn schedule_target_needs_both_arns_and_defaults_the_group() {
+        let mut vars = minimal();
+        vars.push((
+            "SESAME_SCHEDULER_TARGET_ARN",
+            "arn:aws:lambda:us-east-1:1:function:s",
+        ));
+        let err = read(Function::Api, &vars).unwrap_err();
+        assert!(
+            err.to_string().contains("SESAME_SCHEDULER_ROLE_ARN"),
+            "{err}"
+        );
+        vars.push(("SESAME_SCHEDULER_ROLE_ARN", "arn:aws:iam::1:role/r"));
+        let config = read(Function::Api, &vars).unwrap();
+        assert_eq!(
+            config.schedules,
+            Some(ScheduleTarget {
+                group: "default".into(),
+                target_arn: "arn:aws:lambda:us-east-1:1:function:s".into(),
+                role_arn: "arn:aws:iam::1:role/r".into(),
+            })
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! [`AwsPorts`]: the adapters of the Lambda deployment.
 
-use sesame_aws::{DynamoDbRecords, SqsJobQueue};
+use sesame_aws::{DynamoDbRecords, EventBridgeSchedules, SqsJobQueue};
 use sesame_core::Sesame;
 pub use sesame_core::ports::OsIds;
 use sesame_core::ports::{Envelope, MailError, Mailer, Ports, SmtpReply, SystemClock};
@@ -30,7 +30,7 @@ impl Mailer for RelayMailer {
     }
 }
 
-/// DynamoDB records, the SQS job queue, the SMTP relay, DKIM, DNS, the system clock and OS
+/// DynamoDB records, the SQS job queue, EventBridge Scheduler, the SMTP relay, DKIM, DNS, the system clock and OS
 /// randomness.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AwsPorts;
@@ -38,6 +38,7 @@ pub struct AwsPorts;
 impl Ports for AwsPorts {
     type Records = DynamoDbRecords;
     type Queue = SqsJobQueue;
+    type Schedules = EventBridgeSchedules;
     type Mailer = RelayMailer;
     type Dkim = MailAuthDkim;
     type Resolver = HickoryResolver;

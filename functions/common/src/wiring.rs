@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 
-use sesame_aws::{DynamoDbRecords, SqsJobQueue};
+use sesame_aws::{DynamoDbRecords, EventBridgeSchedules, SqsJobQueue};
 use sesame_core::Sesame;
 use sesame_core::ports::SystemClock;
 use sesame_core::secrets::SecretBox;
@@ -110,11 +110,18 @@ pub async fn build(config: &LambdaConfig) -> Result<Arc<AwsSesame>, WiringError>
     let resolver = HickoryResolver::new(config.dns_server)?;
 
     let records = DynamoDbRecords::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table)
-        .with_retention(config.retention);
+        .with_retention(config.retention)
+        .with_counter_shards(config.counter_shards);
     let queue = SqsJobQueue::new(aws_sdk_sqs::Client::new(&sdk), &config.queue_url);
+    let scheduler = aws_sdk_scheduler::Client::new(&sdk);
+    let schedules = match &config.schedules {
+        Some(target) => EventBridgeSchedules::new(scheduler, target.clone()),
+        None => EventBridgeSchedules::disabled(scheduler),
+    };
     Ok(Arc::new(Sesame::<AwsPorts>::new(
         records,
         queue,
+        schedules,
         mailer,
         MailAuthDkim::new(),
         resolver,

@@ -7,12 +7,14 @@
 //! through a GSI, whose reads are eventually consistent on AWS.
 
 mod accounts;
+mod counters;
 mod deliveries;
 mod identities;
 pub(crate) mod item;
 mod listing;
 mod message_body;
 mod messages;
+mod quota;
 mod records;
 pub(crate) mod table;
 mod templates;
@@ -29,6 +31,7 @@ use crate::error::sdk_error;
 use item::{Item, n, s};
 use table::{PK, SK};
 
+pub use counters::DEFAULT_COUNTER_SHARDS;
 pub use table::create_table;
 
 /// How long message, part and delivery items are kept by default (their `expires_at`).
@@ -40,6 +43,7 @@ pub struct DynamoDbRecords {
     client: Client,
     table: String,
     retention: Option<chrono::Duration>,
+    counter_shards: u32,
 }
 
 impl DynamoDbRecords {
@@ -51,6 +55,7 @@ impl DynamoDbRecords {
             client,
             table: table.into(),
             retention: Some(DEFAULT_RETENTION),
+            counter_shards: DEFAULT_COUNTER_SHARDS,
         }
     }
 
@@ -59,6 +64,15 @@ impl DynamoDbRecords {
     /// takes effect once TTL is enabled on the table.
     pub fn with_retention(mut self, retention: Option<chrono::Duration>) -> Self {
         self.retention = retention;
+        self
+    }
+
+    /// Sets how many items (in separate partitions) each statistics counter key is spread
+    /// over: more shards take more concurrent writes to one key, at the cost of one more query
+    /// per shard on read. 0 counts as 1. Changing it on a live table loses no counts only when
+    /// growing (reads query shards `0..n`).
+    pub fn with_counter_shards(mut self, shards: u32) -> Self {
+        self.counter_shards = shards.max(1);
         self
     }
 

@@ -18,7 +18,10 @@ use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
-use sesame_aws::{DynamoDbRecords, SqsJobQueue, create_queue, create_table};
+use sesame_aws::{
+    DynamoDbRecords, EventBridgeSchedules, ScheduleTarget, SqsJobQueue, create_queue,
+    create_schedule_group, create_table,
+};
 
 /// A running moto server; killed on drop.
 pub struct Moto {
@@ -166,6 +169,33 @@ pub async fn sqs() -> SqsFixture {
         .expect("create queue");
     SqsFixture {
         queue: SqsJobQueue::new(client.clone(), url),
+        client,
+        _moto: moto,
+    }
+}
+
+/// Schedules in a fresh schedule group; keeps the server alive while it lives.
+pub struct SchedulerFixture {
+    pub schedules: EventBridgeSchedules,
+    pub client: aws_sdk_scheduler::Client,
+    _moto: Arc<Moto>,
+}
+
+/// A fresh, empty schedule group on the shared server.
+pub async fn scheduler() -> SchedulerFixture {
+    let moto = moto();
+    let client = aws_sdk_scheduler::Client::new(&sdk_config(&moto).await);
+    let group = unique_name("sesame-schedules");
+    create_schedule_group(&client, &group)
+        .await
+        .expect("create schedule group");
+    let target = ScheduleTarget {
+        group,
+        target_arn: "arn:aws:lambda:us-east-1:123456789012:function:sesame-scheduler".to_owned(),
+        role_arn: "arn:aws:iam::123456789012:role/sesame-scheduler-invoke".to_owned(),
+    };
+    SchedulerFixture {
+        schedules: EventBridgeSchedules::new(client.clone(), target),
         client,
         _moto: moto,
     }

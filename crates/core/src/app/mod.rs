@@ -43,6 +43,8 @@ pub struct Sesame<P: Ports> {
     pub records: P::Records,
     /// Job queue adapter.
     pub queue: P::Queue,
+    /// One-time and recurring triggers.
+    pub schedules: P::Schedules,
     /// Mail relay adapter.
     pub mailer: P::Mailer,
     /// DKIM / MIME adapter.
@@ -64,6 +66,7 @@ impl<P: Ports> Sesame<P> {
     pub fn new(
         records: P::Records,
         queue: P::Queue,
+        schedules: P::Schedules,
         mailer: P::Mailer,
         dkim: P::Dkim,
         resolver: P::Resolver,
@@ -85,6 +88,7 @@ impl<P: Ports> Sesame<P> {
         Self {
             records,
             queue,
+            schedules,
             mailer,
             dkim,
             resolver,

@@ -26,6 +26,9 @@ pub struct CounterKey {
     pub dims: String,
 }
 
+/// The counters of one key, by name.
+pub type CounterValues = BTreeMap<String, i64>;
+
 /// Named 64-bit counters per [`CounterKey`].
 pub trait Counters: Send + Sync + 'static {
     /// Adds each `(name, delta)` to the key's counters (a counter never written is 0), all in one
@@ -44,5 +47,5 @@ pub trait Counters: Send + Sync + 'static {
         account: &AccountId,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> impl Future<Output = Result<Vec<(CounterKey, BTreeMap<String, i64>)>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<(CounterKey, CounterValues)>, StoreError>> + Send;
 }

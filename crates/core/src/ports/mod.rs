@@ -14,7 +14,7 @@ mod warmup;
 mod tasks;
 
 pub use clock::{Clock, Ids, OsIds, SystemClock};
-pub use counters::{CounterKey, Counters};
+pub use counters::{CounterKey, CounterValues, Counters};
 pub use events::{Engagement, Event, EventKind, Events, Hit};
 pub use lists::{
     BlockUpdate, Blocks, BounceBlock, BounceBlockQuery, CustomBlock, CustomBlockQuery, DetailPage,
@@ -41,10 +41,12 @@ pub use warmup::{PoolSubject, Revised, WarmupRecords};
 /// The set of adapters one deployment wires together. Use-cases are generic over it, so a
 /// deployment names its adapters once instead of threading six type parameters everywhere.
 pub trait Ports: Send + Sync + 'static {
-    /// Records adapter.
-    type Records: Records + Lists + Events + Tasks + WarmupRecords;
+    /// Records adapter; the same store keeps the quota ledger and the statistics counters.
+    type Records: Records + QuotaLedger + Counters + Lists + Events + Tasks + WarmupRecords;
     /// Job queue adapter.
     type Queue: JobQueue;
+    /// One-time and recurring triggers.
+    type Schedules: Schedules;
     /// Mail relay adapter.
     type Mailer: Mailer;
     /// DKIM / MIME adapter.

@@ -32,6 +32,7 @@ pub struct TestPorts;
 impl Ports for TestPorts {
     type Records = InMemoryRecords;
     type Queue = InMemoryJobQueue;
+    type Schedules = InMemorySchedules;
     type Mailer = RecordingMailer;
     type Dkim = PlainDkim;
     type Resolver = StaticResolver;
@@ -45,6 +46,7 @@ pub fn sesame(settings: crate::settings::Settings) -> crate::Sesame<TestPorts> {
     crate::Sesame::new(
         InMemoryRecords::default(),
         InMemoryJobQueue::default(),
+        InMemorySchedules::default(),
         RecordingMailer::default(),
         PlainDkim::default(),
         StaticResolver::default(),

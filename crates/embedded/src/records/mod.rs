@@ -1,10 +1,12 @@
 //! [`SqliteRecords`]: the records port over SQLite. Each method is one transaction; the SQL
 //! of each area lives in its own module as plain functions over a transaction.
 
+pub(crate) mod counters;
 mod deliveries;
 pub(crate) mod events;
 mod identities;
 mod keys;
+pub(crate) mod quota;
 mod templates;
 pub(crate) mod warmup;
 
