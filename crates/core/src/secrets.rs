@@ -39,6 +39,18 @@ impl SecretBox {
         Ok(Self { cipher })
     }
 
+    /// A 32-byte key for `purpose` (e.g. signing return-path tokens), derived from the master
+    /// key: the XChaCha20 keystream under a nonce taken from the purpose's SHA-256. The same
+    /// master key and purpose always give the same key; different purposes, unrelated keys.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(purpose.as_bytes());
+        let sealed = self.seal(purpose, &[0u8; 32], &digest[..NONCE_LEN]);
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&sealed[NONCE_LEN..NONCE_LEN + 32]);
+        key
+    }
+
     /// Seals `plaintext` for `purpose` with a caller-supplied random 24-byte nonce.
     pub fn seal(&self, purpose: &str, plaintext: &[u8], nonce: &[u8]) -> Vec<u8> {
         assert_eq!(nonce.len(), NONCE_LEN, "nonce must be 24 random bytes");

@@ -29,6 +29,9 @@ pub struct Settings {
     pub max_domains: usize,
     /// Maximum sender addresses per account.
     pub max_senders: usize,
+    /// Domain of the VERP return path (`bounces+<token>@<domain>`); `None` = the sender's
+    /// domain, which keeps SPF aligned for DMARC.
+    pub return_path_domain: Option<String>,
     /// Warm-up policy, transactional rate limits and sending pools.
     pub warmup: crate::warmup::WarmupSettings,
     /// Open and click tracking, unsubscribe links, the event feed.
@@ -51,6 +54,7 @@ impl Default for Settings {
             max_templates: 1000,
             max_domains: 10,
             max_senders: 10,
+            return_path_domain: None,
             warmup: crate::warmup::WarmupSettings::default(),
             tracking: crate::tracking::TrackingSettings::default(),
             tasks: crate::app::TaskSettings::default(),

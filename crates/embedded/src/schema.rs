@@ -4,7 +4,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order.
-const MIGRATIONS: &[&str] = &[V1, V2, V4_QUOTA, V5_COUNTERS, V6_SCHEDULES, V8_WARMUP, V10_EVENTS];
+const MIGRATIONS: &[&str] = &[V1, V2, V3_FEEDBACK, V4_QUOTA, V5_COUNTERS, V6_SCHEDULES, V8_WARMUP, V10_EVENTS];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -130,6 +130,9 @@ const V5_COUNTERS: &str = crate::records::counters::MIGRATION;
 
 /// Stored schedules of the local scheduler loop.
 const V6_SCHEDULES: &str = crate::schedules::MIGRATION;
+
+/// Complaints and event marks (the feedback port).
+const V3_FEEDBACK: &str = crate::records::feedback::MIGRATION;
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]

@@ -57,3 +57,8 @@ mod warmup {
     use super::fixture;
     sesame_core::warmup_conformance!(let f = fixture(); f.records);
 }
+
+mod feedback {
+    use super::fixture;
+    sesame_core::feedback_conformance!(let f = fixture(); f.records);
+}

@@ -9,6 +9,7 @@
 mod accounts;
 mod counters;
 mod deliveries;
+mod feedback;
 mod identities;
 pub(crate) mod item;
 mod listing;

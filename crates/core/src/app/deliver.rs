@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::Sesame;
+use super::statistics::StatEvent;
 use crate::error::SesError;
 use crate::feedback::{Bounce, BounceKind, BounceReason, classify};
 use crate::model::{Delivery, DeliveryJob, deliver_status, send_status};
@@ -140,19 +141,24 @@ impl<P: Ports> Sesame<P> {
             }
         };
         let envelope = Envelope {
-            mail_from: message.from.address.clone(),
+            mail_from: self.return_path(&message, &job.recipient),
             rcpt_to: job.recipient.clone(),
         };
+        let sender_domain = message.from.address.domain();
         match self.mailer.send(&envelope, &raw).await {
             Ok(reply) => {
                 tracing::info!(code = reply.code, "delivered");
-                self.finish(
-                    job,
-                    send_status::OK,
-                    deliver_status::DELIVERED,
-                    &reply.to_string(),
-                )
-                .await
+                let report = self
+                    .finish(
+                        job,
+                        send_status::OK,
+                        deliver_status::DELIVERED,
+                        &reply.to_string(),
+                    )
+                    .await?;
+                self.count_delivery(job, sender_domain, StatEvent::Delivered)
+                    .await;
+                Ok(report)
             }
             Err(e) => {
                 let reply = e.reply();
@@ -160,9 +166,10 @@ impl<P: Ports> Sesame<P> {
                 // A 5xx that only asks to come back later (greylisting, throttling) is retried.
                 let permanent = !e.is_retryable() && bounce.kind != BounceKind::Transient;
                 if permanent {
-                    return self.bounced(job, reply, bounce).await;
+                    return self.bounced(job, sender_domain, reply, bounce).await;
                 }
-                self.deferred(job, &delivery, reply, bounce).await
+                self.deferred(job, sender_domain, &delivery, reply, bounce)
+                    .await
             }
         }
     }
@@ -172,6 +179,7 @@ impl<P: Ports> Sesame<P> {
     async fn bounced(
         &self,
         job: &DeliveryJob,
+        sender_domain: &str,
         reply: &SmtpReply,
         bounce: Bounce,
     ) -> Result<DeliveryReport, SesError> {
@@ -182,27 +190,44 @@ impl<P: Ports> Sesame<P> {
             send_status::OK
         };
         let text = format!("{reply} ({})", bounce.label());
-        self.finish(job, send, deliver_status::REJECTED, &text).await
+        let report = self
+            .finish(job, send, deliver_status::REJECTED, &text)
+            .await?;
+        if bounce.kind == BounceKind::Hard {
+            self.suppress_bounced(&job.account, &job.recipient, &text)
+                .await?;
+        }
+        self.count_delivery(job, sender_domain, StatEvent::Bounced)
+            .await;
+        Ok(report)
     }
 
     /// A transient failure: retry with backoff, or a soft bounce once the budget is spent.
     async fn deferred(
         &self,
         job: &DeliveryJob,
+        sender_domain: &str,
         delivery: &Delivery,
         reply: &SmtpReply,
         bounce: Bounce,
     ) -> Result<DeliveryReport, SesError> {
         if delivery.attempts >= self.settings.max_attempts {
-            tracing::info!(code = reply.code, reason = bounce.reason.as_str(), "soft bounce: retry budget spent");
+            tracing::info!(
+                code = reply.code,
+                reason = bounce.reason.as_str(),
+                "soft bounce: retry budget spent"
+            );
             let text = format!(
                 "gave up after {} attempts: {reply} ({})",
                 delivery.attempts,
                 bounce.reason.as_str()
             );
-            return self
+            let report = self
                 .finish(job, send_status::TIMED_OUT, deliver_status::DROPPED, &text)
+                .await?;
+            self.count_delivery(job, sender_domain, StatEvent::Bounced)
                 .await;
+            return Ok(report);
         }
         let jitter = self.ids.random_bytes(1)[0];
         let delay = backoff_delay(
@@ -211,7 +236,12 @@ impl<P: Ports> Sesame<P> {
             delivery.attempts,
             jitter,
         );
-        tracing::info!(code = reply.code, reason = bounce.reason.as_str(), delay_s = delay.as_secs(), "deferred");
+        tracing::info!(
+            code = reply.code,
+            reason = bounce.reason.as_str(),
+            delay_s = delay.as_secs(),
+            "deferred"
+        );
         let at = self.now();
         let outcome = Outcome {
             send_status: send_status::OK,

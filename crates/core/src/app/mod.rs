@@ -3,11 +3,13 @@
 
 mod content;
 mod deliver;
+mod feedback;
 mod identities;
 mod personalize;
 mod keys;
 mod send;
 mod senders;
+mod statistics;
 mod status;
 mod tasks;
 mod templates;
@@ -16,9 +18,11 @@ mod validate;
 mod warmup;
 
 pub use deliver::{DeliveryReport, backoff_delay};
+pub use feedback::{AbuseQuery, IngestResult};
 pub use identities::{DnsRecord, IdentityView, RecheckReport};
 pub use keys::{Authenticated, NewKey};
 pub use send::{Content, SendCommand, TemplateRef};
+pub use statistics::{CountedEvent, StatEvent, StatisticsQuery, Volume};
 pub use status::StatusQuery;
 pub use tasks::{BatchSendCommand, TaskSettings, TickReport};
 pub use templates::TemplateInput;

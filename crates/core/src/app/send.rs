@@ -14,6 +14,7 @@ use super::Sesame;
 use super::content::{
     check_attachments, check_headers, check_message_id, check_subject, decode_body,
 };
+use super::statistics::StatEvent;
 use super::templates::render;
 use crate::error::{ErrorCode, SesError};
 use crate::model::{Attachment, Delivery, DeliveryJob, Message, deliver_status, send_status};
@@ -107,6 +108,20 @@ struct Addressing {
     to: Vec<EmailAddress>,
     cc: Vec<EmailAddress>,
     bcc: Vec<EmailAddress>,
+}
+
+impl Addressing {
+    /// Every recipient once, as the accepted message will list them (statistics).
+    fn recipients(&self) -> Vec<EmailAddress> {
+        let mut seen = std::collections::HashSet::new();
+        self.to
+            .iter()
+            .chain(&self.cc)
+            .chain(&self.bcc)
+            .filter(|a| seen.insert(a.as_str().to_ascii_lowercase()))
+            .cloned()
+            .collect()
+    }
 }
 
 fn parse_addressing(cmd: &SendCommand) -> Result<Addressing, SesError> {
@@ -211,6 +226,13 @@ impl<P: Ports> Sesame<P> {
         cmd: SendCommand,
     ) -> Result<MessageId, SesError> {
         let addressing = parse_addressing(&cmd)?;
+        self.count_requests(
+            account,
+            &addressing.from.address,
+            &addressing.recipients(),
+            StatEvent::Requested,
+        )
+        .await;
         check_subject(&cmd.subject)?;
         let (unsubscribe, trigger_type) = check_small_options(&cmd)?;
         let headers = check_headers(cmd.smtp_headers.as_deref())?;
@@ -273,6 +295,13 @@ impl<P: Ports> Sesame<P> {
 
     /// Enqueues one job per recipient. Failure is logged, not returned: the records are the
     /// source of truth and the stale sweep enqueues again what did not make it.
+        self.count_requests(
+            account,
+            &message.from.address,
+            &recipients,
+            StatEvent::Accepted,
+        )
+        .await;
     pub(crate) async fn enqueue_deliveries(
         &self,
         account: &AccountId,

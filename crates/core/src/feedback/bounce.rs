@@ -105,8 +105,10 @@ impl EnhancedCode {
     /// Finds the first `d.ddd.ddd` token in `text` whose class is 2, 4 or 5 (Gmail writes it
     /// after a continuation dash: `550-5.1.1 …`).
     pub fn find(text: &str) -> Option<Self> {
-        text.split(|c: char| c.is_whitespace() || matches!(c, '-' | '(' | ')' | '[' | ']' | ';' | ',' | '#'))
-            .find_map(Self::parse)
+        text.split(|c: char| {
+            c.is_whitespace() || matches!(c, '-' | '(' | ')' | '[' | ']' | ';' | ',' | '#')
+        })
+        .find_map(Self::parse)
     }
 
     /// Parses exactly `d.ddd.ddd`.
@@ -298,27 +300,117 @@ mod tests {
     fn replies_classify_by_enhanced_code_then_text_then_class() {
         let table: &[(u16, &str, BounceKind, BounceReason)] = &[
             (550, "5.1.1 no such user", Hard, UnknownUser),
-            (550, "5.1.1 <ann@example.org>: Recipient address rejected: User unknown in virtual mailbox table", Hard, UnknownUser),
-            (550, "-5.1.1 The email account that you tried to reach does not exist. Please try double-checking", Hard, UnknownUser),
-            (550, "5.4.1 Recipient address rejected: Access denied. AS(201806281)", Hard, UnknownUser),
-            (550, "5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", Hard, UnknownUser),
-            (550, "Requested action not taken: mailbox unavailable", Hard, UnknownUser),
-            (553, "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", Soft, Blocked),
-            (554, "5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", Hard, BadDomain),
-            (550, "5.2.1 The email account that you tried to reach is disabled", Hard, MailboxDisabled),
-            (552, "5.2.2 The email account that you tried to reach is over quota", Soft, MailboxFull),
-            (452, "4.2.2 The email account that you tried to reach is over quota", Transient, MailboxFull),
+            (
+                550,
+                "5.1.1 <ann@example.org>: Recipient address rejected: User unknown in virtual mailbox table",
+                Hard,
+                UnknownUser,
+            ),
+            (
+                550,
+                "-5.1.1 The email account that you tried to reach does not exist. Please try double-checking",
+                Hard,
+                UnknownUser,
+            ),
+            (
+                550,
+                "5.4.1 Recipient address rejected: Access denied. AS(201806281)",
+                Hard,
+                UnknownUser,
+            ),
+            (
+                550,
+                "5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+                Hard,
+                UnknownUser,
+            ),
+            (
+                550,
+                "Requested action not taken: mailbox unavailable",
+                Hard,
+                UnknownUser,
+            ),
+            (
+                553,
+                "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
+                Soft,
+                Blocked,
+            ),
+            (
+                554,
+                "5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain",
+                Hard,
+                BadDomain,
+            ),
+            (
+                550,
+                "5.2.1 The email account that you tried to reach is disabled",
+                Hard,
+                MailboxDisabled,
+            ),
+            (
+                552,
+                "5.2.2 The email account that you tried to reach is over quota",
+                Soft,
+                MailboxFull,
+            ),
+            (
+                452,
+                "4.2.2 The email account that you tried to reach is over quota",
+                Transient,
+                MailboxFull,
+            ),
             (550, "Mailbox full", Soft, MailboxFull),
-            (552, "5.3.4 Message size exceeds fixed limit", Soft, MessageTooLarge),
-            (554, "5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", Soft, Blocked),
-            (550, "5.7.26 This message does not pass authentication checks (SPF and DKIM both do not pass)", Soft, Blocked),
-            (550, "5.7.1 Message rejected as spam by Content Filtering", Soft, Blocked),
+            (
+                552,
+                "5.3.4 Message size exceeds fixed limit",
+                Soft,
+                MessageTooLarge,
+            ),
+            (
+                554,
+                "5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org",
+                Soft,
+                Blocked,
+            ),
+            (
+                550,
+                "5.7.26 This message does not pass authentication checks (SPF and DKIM both do not pass)",
+                Soft,
+                Blocked,
+            ),
+            (
+                550,
+                "5.7.1 Message rejected as spam by Content Filtering",
+                Soft,
+                Blocked,
+            ),
             (554, "5.6.0 Message contains a virus", Soft, ContentRejected),
-            (450, "4.2.0 <ann@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/", Transient, Greylisted),
-            (451, "Greylisting in action, please come back later", Transient, Greylisted),
+            (
+                450,
+                "4.2.0 <ann@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/",
+                Transient,
+                Greylisted,
+            ),
+            (
+                451,
+                "Greylisting in action, please come back later",
+                Transient,
+                Greylisted,
+            ),
             (550, "Greylisted, try again later", Transient, Greylisted),
-            (421, "4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to user complaints", Transient, Blocked),
-            (421, "4.7.28 Our system has detected an unusual rate of unsolicited mail", Transient, RateLimited),
+            (
+                421,
+                "4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to user complaints",
+                Transient,
+                Blocked,
+            ),
+            (
+                421,
+                "4.7.28 Our system has detected an unusual rate of unsolicited mail",
+                Transient,
+                RateLimited,
+            ),
             (451, "4.3.0 Temporary lookup failure", Transient, Other),
             (0, "connection refused", Transient, Network),
             (550, "go away", Soft, Other),
@@ -333,8 +425,14 @@ mod tests {
 
     #[test]
     fn dsn_status_fields_classify_like_replies() {
-        assert_eq!(classify_status("5.1.1", "smtp; 550 5.1.1 user unknown").kind, Hard);
-        assert_eq!(classify_status("4.4.7", "delivery time expired").kind, Transient);
+        assert_eq!(
+            classify_status("5.1.1", "smtp; 550 5.1.1 user unknown").kind,
+            Hard
+        );
+        assert_eq!(
+            classify_status("4.4.7", "delivery time expired").kind,
+            Transient
+        );
         assert_eq!(classify_status("5.2.2", "").reason, MailboxFull);
         assert_eq!(classify_status("garbage", "").reason, Network);
     }
@@ -343,7 +441,11 @@ mod tests {
     fn enhanced_codes_are_found_only_where_well_formed() {
         assert_eq!(
             EnhancedCode::find("550-5.1.1 x"),
-            Some(EnhancedCode { class: 5, subject: 1, detail: 1 })
+            Some(EnhancedCode {
+                class: 5,
+                subject: 1,
+                detail: 1
+            })
         );
         assert_eq!(EnhancedCode::find("version 1.2.3"), None);
         assert_eq!(EnhancedCode::find("192.0.2.1 blocked"), None);

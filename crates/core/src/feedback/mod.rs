@@ -3,5 +3,7 @@
 //! from raw messages.
 
 pub mod bounce;
+pub mod report;
+pub mod verp;
 
 pub use bounce::{Bounce, BounceKind, BounceReason, classify, classify_status};

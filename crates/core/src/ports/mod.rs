@@ -3,6 +3,7 @@
 mod clock;
 mod counters;
 mod events;
+mod feedback;
 mod lists;
 mod mailer;
 mod queue;
@@ -16,6 +17,7 @@ mod tasks;
 pub use clock::{Clock, Ids, OsIds, SystemClock};
 pub use counters::{CounterKey, CounterValues, Counters};
 pub use events::{Engagement, Event, EventKind, Events, Hit};
+pub use feedback::{Complaint, ComplaintQuery, Feedback};
 pub use lists::{
     BlockUpdate, Blocks, BounceBlock, BounceBlockQuery, CustomBlock, CustomBlockQuery, DetailPage,
     DetailQuery, Lists, NewDetail, Receiver, ReceiverDetail, ReceiverId, ReceiverQuery,
@@ -42,7 +44,7 @@ pub use warmup::{PoolSubject, Revised, WarmupRecords};
 /// deployment names its adapters once instead of threading six type parameters everywhere.
 pub trait Ports: Send + Sync + 'static {
     /// Records adapter; the same store keeps the quota ledger and the statistics counters.
-    type Records: Records + QuotaLedger + Counters + Lists + Events + Tasks + WarmupRecords;
+    type Records: Records + QuotaLedger + Counters + Lists + Events + Tasks + WarmupRecords + Feedback;
     /// Job queue adapter.
     type Queue: JobQueue;
     /// One-time and recurring triggers.

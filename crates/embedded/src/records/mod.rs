@@ -3,6 +3,7 @@
 
 pub(crate) mod counters;
 mod deliveries;
+pub(crate) mod feedback;
 pub(crate) mod events;
 mod identities;
 mod keys;

@@ -1,5 +1,6 @@
 //! The API actions: wire request/response shapes per action group, mapped onto core use-cases.
 
+mod feedback;
 mod identities;
 mod senders;
 mod sending;
@@ -33,8 +34,6 @@ pub const UNSUPPORTED: &[&str] = &[
     "ListAddressUnsubscribeConfig",
     "UpdateAddressUnsubscribeConfig",
     "DeleteAddressUnsubscribeConfig",
-    "GetStatisticsReport",
-    "GetAbuseReport",
 ];
 
 /// Runs one action for an authenticated account.
@@ -60,6 +59,10 @@ pub async fn dispatch<P: Ports>(
         "CreateEmailAddress" => senders::create(app, account, body).await,
         "ListEmailAddress" => senders::list(app, account, body).await,
         "DeleteEmailAddress" => senders::delete(app, account, body).await,
+        "GetStatisticsReport" => feedback::statistics(app, account, body).await,
+        "GetAbuseReport" => feedback::abuse_report(app, account, body).await,
+        // Sesame extension: a raw DSN or ARF report, matched to the caller's deliveries.
+        "IngestFeedback" => feedback::ingest(app, account, body).await,
         a if UNSUPPORTED.contains(&a) => Err(SesError::new(
             ErrorCode::UnsupportedOperation,
             format!("{a} is not supported by this version of Sesame."),

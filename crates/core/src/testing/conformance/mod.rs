@@ -21,6 +21,7 @@
 
 pub mod counters;
 pub mod events;
+pub mod feedback;
 mod fixtures;
 pub mod lists;
 pub mod queue;
@@ -247,6 +248,26 @@ macro_rules! warmup_gate_conformance {
     };
 }
 
+/// Expands to one `#[tokio::test]` per feedback check: the port's own checks and the
+/// feedback scenarios (statistics of a scripted day, replays, DSN and ARF fixtures) run
+/// through the use-cases over that backend. The port must be `Clone` and implement every
+/// records trait (see the [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! feedback_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(feedback, $fixture, $make, $port;
+            first_sighting_is_true_exactly_once,
+            complaints_are_kept_once_per_delivery_and_listed_per_account,
+            a_scripted_day_gives_the_hand_computed_statistics,
+            a_dsn_suppresses_exactly_its_recipient,
+            an_arf_report_suppresses_exactly_its_recipient,
+        );
+    };
+    ($make:expr) => {
+        $crate::feedback_conformance!(let port = $make; port);
+    };
+}
+
 /// Implementation detail of the conformance macros.
 #[doc(hidden)]
 #[macro_export]
@@ -282,6 +303,11 @@ mod in_memory {
     mod events {
         use super::*;
         crate::events_conformance!(InMemoryRecords::default());
+    }
+
+    mod feedback {
+        use super::*;
+        crate::feedback_conformance!(InMemoryRecords::default());
     }
 
     mod warmup {

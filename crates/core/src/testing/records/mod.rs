@@ -3,6 +3,7 @@
 mod counters;
 mod deliveries;
 mod events;
+mod feedback;
 mod lists;
 mod quota;
 mod warmup;
@@ -33,6 +34,7 @@ struct State {
     delivery_index: HashMap<deliveries::Key, usize>,
     lists: lists::ListState,
     events: events::EventState,
+    feedback: feedback::FeedbackState,
     quota: quota::Ledger,
     counters: counters::Table,
     warmup: warmup::WarmupTables,

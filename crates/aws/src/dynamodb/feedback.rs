@@ -1,0 +1,172 @@
+//! Complaints and event marks (the feedback port).
+//!
+//! An event mark is its own item (`EVENT#<account>#<event id>` / `MARK`), written with
+//! `attribute_not_exists`, so marks of a hot campaign spread over partitions and a replayed
+//! event fails the condition. A complaint lives in its account's partition at
+//! `COMPLAINT#<message id>#<recipient>`, written with `attribute_not_exists` (one per
+//! delivery); GetAbuseReport reads the account's complaints and filters them in memory —
+//! complaints are rare (a rate above 0.3 % gets a sender blocked by mailbox providers).
+
+use chrono::{DateTime, Utc};
+use sesame_core::StoreError;
+use sesame_core::ports::{Complaint, ComplaintQuery, Feedback};
+use sesame_core::types::{AccountId, EmailAddress, MessageId};
+
+use sesame_core::model::deliver_status;
+
+use super::item::{Item, Reader, n, s, time};
+use super::table::{DUE_AT, EXPIRES_AT, PENDING, PK, SK, account_pk, delivery_sk, message_pk};
+use super::{DynamoDbRecords, is_condition_failure};
+use crate::error::{corrupt, sdk_error};
+
+const COMPLAINT_PREFIX: &str = "COMPLAINT#";
+
+fn complaint_sk(message_id: &MessageId, recipient: &EmailAddress) -> String {
+    format!(
+        "{COMPLAINT_PREFIX}{message_id}#{}",
+        recipient.as_str().to_ascii_lowercase()
+    )
+}
+
+fn complaint_from(item: &Item) -> Result<Complaint, StoreError> {
+    let body = Reader::new(item, "complaint").s("body")?;
+    serde_json::from_str(body).map_err(|e| corrupt(format!("complaint body: {e}")))
+}
+
+impl Feedback for DynamoDbRecords {
+    async fn first_sighting(
+        &self,
+        account: &AccountId,
+        event_id: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut item = Self::key(format!("EVENT#{account}#{event_id}"), "MARK");
+        item.insert(EXPIRES_AT.to_owned(), n(keep_until.timestamp()));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(sdk_error("PutItem", e)),
+        }
+    }
+
+    async fn put_complaint(&self, complaint: &Complaint) -> Result<bool, StoreError> {
+        let body = serde_json::to_string(complaint)
+            .map_err(|e| corrupt(format!("complaint body: {e}")))?;
+        let mut item = Self::key(
+            account_pk(&complaint.account),
+            complaint_sk(&complaint.message_id, &complaint.recipient),
+        );
+        item.insert("body".to_owned(), s(body));
+        item.insert(
+            "complained_at".to_owned(),
+            n(complaint.complained_at.timestamp_millis()),
+        );
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#sk)")
+            .expression_attribute_names("#sk", SK)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(sdk_error("PutItem", e)),
+        }
+    }
+
+    async fn list_complaints(
+        &self,
+        query: &ComplaintQuery,
+    ) -> Result<(Vec<Complaint>, u64), StoreError> {
+        let items = self
+            .query_prefix(account_pk(&query.account), COMPLAINT_PREFIX)
+            .await?;
+        let mut matching = Vec::new();
+        for item in &items {
+            let c = complaint_from(item)?;
+            if c.complained_at >= query.from && c.complained_at < query.until {
+                matching.push(c);
+            }
+        }
+        matching.sort_by(|a, b| {
+            (a.complained_at, a.message_id.as_str(), a.recipient.as_str()).cmp(&(
+                b.complained_at,
+                b.message_id.as_str(),
+                b.recipient.as_str(),
+            ))
+        });
+        let total = matching.len() as u64;
+        let page = matching
+            .into_iter()
+            .skip(usize::try_from(query.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
+            .collect();
+        Ok((page, total))
+    }
+
+    async fn record_late_bounce(
+        &self,
+        account: &AccountId,
+        message_id: &MessageId,
+        recipient: &EmailAddress,
+        deliver_message: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                message_pk(account, message_id),
+                delivery_sk(recipient),
+            )))
+            .condition_expression(
+                "attribute_exists(#pk) AND NOT (#status IN (:dropped, :rejected))",
+            )
+            .update_expression(
+                "SET #status = :rejected, #text = :text, #at = :at REMOVE #until, #pending, #due",
+            )
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#status", "deliver_status")
+            .expression_attribute_names("#text", "deliver_message")
+            .expression_attribute_names("#at", "deliver_at")
+            .expression_attribute_names("#until", "claimed_until")
+            .expression_attribute_names("#pending", PENDING)
+            .expression_attribute_names("#due", DUE_AT)
+            .expression_attribute_values(":dropped", n(deliver_status::DROPPED))
+            .expression_attribute_values(":rejected", n(deliver_status::REJECTED))
+            .expression_attribute_values(":text", s(deliver_message))
+            .expression_attribute_values(":at", time(at))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn complained(
+        &self,
+        account: &AccountId,
+        message_id: &MessageId,
+        recipient: &EmailAddress,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .get(account_pk(account), complaint_sk(message_id, recipient))
+            .await?
+            .is_some())
+    }
+}

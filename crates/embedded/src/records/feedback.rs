@@ -1,0 +1,193 @@
+//! Complaints and event marks (the feedback port).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use sesame_core::StoreError;
+use sesame_core::ports::{Complaint, ComplaintQuery, Feedback};
+use sesame_core::types::{AccountId, EmailAddress, MessageId};
+
+use super::SqliteRecords;
+use crate::codec::{bound, json, millis, to_json};
+
+/// Schema of the feedback tables (appended to the migrations in `schema.rs`).
+pub(crate) const MIGRATION: &str = "
+CREATE TABLE complaints (
+    account      TEXT NOT NULL,
+    message_id   TEXT NOT NULL,
+    recipient    TEXT NOT NULL,
+    complained_at INTEGER NOT NULL,
+    body         BLOB NOT NULL,
+    PRIMARY KEY (account, message_id, recipient)
+) WITHOUT ROWID;
+CREATE INDEX complaints_by_time ON complaints (account, complained_at);
+CREATE TABLE event_marks (
+    account    TEXT NOT NULL,
+    event_id   TEXT NOT NULL,
+    keep_until INTEGER NOT NULL,
+    PRIMARY KEY (account, event_id)
+) WITHOUT ROWID;
+";
+
+fn first_sighting(
+    tx: &Transaction<'_>,
+    account: &AccountId,
+    event_id: &str,
+    keep_until: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO event_marks (account, event_id, keep_until) VALUES (?1, ?2, ?3)
+             ON CONFLICT (account, event_id) DO NOTHING",
+        )?
+        .execute(params![account.as_str(), event_id, millis(keep_until)])?;
+    Ok(n == 1)
+}
+
+fn put_complaint(tx: &Transaction<'_>, c: &Complaint) -> rusqlite::Result<bool> {
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO complaints (account, message_id, recipient, complained_at, body)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            c.account.as_str(),
+            c.message_id.as_str(),
+            c.recipient.as_str().to_ascii_lowercase(),
+            millis(c.complained_at),
+            to_json(c)?,
+        ])?;
+    Ok(n == 1)
+}
+
+fn list_complaints(
+    tx: &Transaction<'_>,
+    q: &ComplaintQuery,
+) -> rusqlite::Result<(Vec<Complaint>, u64)> {
+    let window = params![q.account.as_str(), millis(q.from), millis(q.until)];
+    let total: i64 = tx
+        .prepare_cached(
+            "SELECT COUNT(*) FROM complaints
+             WHERE account = ?1 AND complained_at >= ?2 AND complained_at < ?3",
+        )?
+        .query_row(window, |row| row.get(0))?;
+    let rows = tx
+        .prepare_cached(
+            "SELECT body FROM complaints
+             WHERE account = ?1 AND complained_at >= ?2 AND complained_at < ?3
+             ORDER BY complained_at, message_id, recipient LIMIT ?4 OFFSET ?5",
+        )?
+        .query_map(
+            params![
+                q.account.as_str(),
+                millis(q.from),
+                millis(q.until),
+                bound(q.limit),
+                bound(q.offset)
+            ],
+            |row| json::<Complaint>(row, 0),
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((rows, total as u64))
+}
+
+fn complained(
+    tx: &Transaction<'_>,
+    account: &AccountId,
+    message_id: &MessageId,
+    recipient: &EmailAddress,
+) -> rusqlite::Result<bool> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT 1 FROM complaints WHERE account = ?1 AND message_id = ?2 AND recipient = ?3",
+        )?
+        .query_row(
+            params![
+                account.as_str(),
+                message_id.as_str(),
+                recipient.as_str().to_ascii_lowercase()
+            ],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+fn record_late_bounce(
+    tx: &Transaction<'_>,
+    key: (&AccountId, &MessageId, &EmailAddress),
+    text: &str,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    use sesame_core::model::deliver_status::{DROPPED, REJECTED};
+    let n = tx
+        .prepare_cached(
+            "UPDATE deliveries SET deliver_status = ?4, deliver_message = ?5, deliver_time = ?6,
+                    claimed_until = NULL, pending = 0
+             WHERE account = ?1 AND message_id = ?2 AND recipient = ?3
+               AND deliver_status NOT IN (?4, ?7)",
+        )?
+        .execute(params![
+            key.0.as_str(),
+            key.1.as_str(),
+            key.2.as_str(),
+            REJECTED,
+            text,
+            millis(at),
+            DROPPED
+        ])?;
+    Ok(n == 1)
+}
+
+impl Feedback for SqliteRecords {
+    async fn record_late_bounce(
+        &self,
+        account: &AccountId,
+        message_id: &MessageId,
+        recipient: &EmailAddress,
+        deliver_message: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (a, m, r) = (account.clone(), message_id.clone(), recipient.clone());
+        let text = deliver_message.to_owned();
+        self.store
+            .write(move |tx| record_late_bounce(tx, (&a, &m, &r), &text, at))
+            .await
+    }
+
+    async fn first_sighting(
+        &self,
+        account: &AccountId,
+        event_id: &str,
+        keep_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (account, event_id) = (account.clone(), event_id.to_owned());
+        self.store
+            .write(move |tx| first_sighting(tx, &account, &event_id, keep_until))
+            .await
+    }
+
+    async fn put_complaint(&self, complaint: &Complaint) -> Result<bool, StoreError> {
+        let complaint = complaint.clone();
+        self.store
+            .write(move |tx| put_complaint(tx, &complaint))
+            .await
+    }
+
+    async fn list_complaints(
+        &self,
+        query: &ComplaintQuery,
+    ) -> Result<(Vec<Complaint>, u64), StoreError> {
+        let query = query.clone();
+        self.store.read(move |tx| list_complaints(tx, &query)).await
+    }
+
+    async fn complained(
+        &self,
+        account: &AccountId,
+        message_id: &MessageId,
+        recipient: &EmailAddress,
+    ) -> Result<bool, StoreError> {
+        let (a, m, r) = (account.clone(), message_id.clone(), recipient.clone());
+        self.store.read(move |tx| complained(tx, &a, &m, &r)).await
+    }
+}
