@@ -4,7 +4,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order.
-const MIGRATIONS: &[&str] = &[V1, V2, V3_FEEDBACK, V4_QUOTA, V5_COUNTERS, V6_SCHEDULES, V8_WARMUP, V10_EVENTS];
+const MIGRATIONS: &[&str] = &[V1, V2, V3_FEEDBACK, V4_QUOTA, V5_COUNTERS, V6_SCHEDULES, V8_WARMUP, V9_TASKS, V10_EVENTS];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -118,6 +118,9 @@ UPDATE identities SET trusted = verified;
 
 /// Warm-up states, custom plans and pool bindings.
 const V8_WARMUP: &str = crate::records::warmup::MIGRATION;
+
+/// Batch tasks and the per-recipient TemplateData of their deliveries.
+const V9_TASKS: &str = crate::records::tasks::MIGRATION;
 
 /// Tracking: raw hits, the event feed, engagement flags, unsubscribes, the tracking switch.
 const V10_EVENTS: &str = crate::records::events::MIGRATION;

@@ -58,6 +58,12 @@ mod warmup {
     sesame_core::warmup_conformance!(let f = fixture(); f.records);
 }
 
+mod tasks {
+    use super::fixture;
+    sesame_core::tasks_conformance!(let f = fixture(); f.records);
+    sesame_core::task_flow_conformance!(let f = fixture(); f.records);
+}
+
 mod feedback {
     use super::fixture;
     sesame_core::feedback_conformance!(let f = fixture(); f.records);

@@ -24,7 +24,9 @@ pub use keys::{Authenticated, NewKey};
 pub use send::{Content, SendCommand, TemplateRef};
 pub use statistics::{CountedEvent, StatEvent, StatisticsQuery, Volume};
 pub use status::StatusQuery;
-pub use tasks::{BatchSendCommand, TaskSettings, TickReport};
+pub use tasks::{
+    AD_MARKER, BatchSendCommand, TaskSettings, TickReport, schedule_name as task_schedule_name,
+};
 pub use templates::TemplateInput;
 pub use warmup::{PlanTarget, Reservation, RolloverReport, ScopeStatus};
 pub use tracking::{EventPage, RawHit, RecordReport, StatusRow};

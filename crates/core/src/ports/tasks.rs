@@ -13,6 +13,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
 use crate::model::{Delivery, Message};
@@ -20,7 +21,7 @@ use crate::ports::ReceiverId;
 use crate::types::{AccountId, EmailAddress, MessageId, TemplateId};
 
 /// A task's id (`TaskId`), installation-wide unique (sequence `"task"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TaskId(pub u64);
 
 impl std::fmt::Display for TaskId {
@@ -30,7 +31,7 @@ impl std::fmt::Display for TaskId {
 }
 
 /// `TaskType`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TaskType {
     /// 1: runs at once.
     Immediate,
@@ -62,7 +63,7 @@ impl TaskType {
 }
 
 /// `TaskStatus`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TaskStatus {
     /// 1: not started yet (waiting for its begin time).
     Pending,
@@ -102,7 +103,7 @@ impl TaskStatus {
 }
 
 /// Counts of the current run. At run end `request == sent + invalid + suppressed()`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RunCounts {
     /// Rows of the group when the run started (`RequestCount`).
     pub request: u64,
@@ -131,7 +132,7 @@ impl RunCounts {
 }
 
 /// Recurrence of a type-3 task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cycle {
     /// Period in hours (`IntervalTime`, ≥ 1).
     pub interval_hours: u32,
@@ -140,7 +141,7 @@ pub struct Cycle {
 }
 
 /// A BatchSendEmail task and its current run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
     /// Owning account.
     pub account: AccountId,

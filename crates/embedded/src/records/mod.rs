@@ -8,6 +8,7 @@ pub(crate) mod events;
 mod identities;
 mod keys;
 pub(crate) mod quota;
+pub(crate) mod tasks;
 mod templates;
 pub(crate) mod warmup;
 

@@ -5,8 +5,6 @@
 mod gate;
 mod render;
 mod run;
-#[cfg(test)]
-mod tests;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
@@ -197,7 +195,7 @@ fn check_template_data(raw: &str) -> Result<String, SesError> {
 }
 
 /// The schedule that wakes a timed or recurring task at its begin time.
-pub(crate) fn schedule_name(id: TaskId) -> ScheduleName {
+pub fn schedule_name(id: TaskId) -> ScheduleName {
     ScheduleName::parse(&format!("task-{}", id.0)).expect("task schedule names are valid")
 }
 

@@ -28,6 +28,7 @@ pub mod queue;
 pub mod quota;
 pub mod records;
 pub mod schedules;
+pub mod tasks;
 pub mod warmup;
 
 pub use fixtures::join_all;
@@ -213,6 +214,46 @@ macro_rules! feedback_conformance {
     };
 }
 
+/// Expands to one `#[tokio::test]` per check of the tasks port (see the
+/// [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! tasks_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(tasks, $fixture, $make, $port;
+            tasks_round_trip_and_updates_are_compare_and_set,
+            due_tasks_are_the_awake_ones_in_id_order,
+            list_tasks_filters_and_pages_newest_first,
+            task_deliveries_are_inserted_only_if_absent,
+        );
+    };
+    ($make:expr) => {
+        $crate::tasks_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per batch-task flow over a records backend: the task
+/// use-cases run on fakes except records, which are the port given (`Clone`, implementing
+/// every records trait of `Ports::Records`).
+#[macro_export]
+macro_rules! task_flow_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(tasks, $fixture, $make, $port;
+            an_immediate_task_expands_every_recipient_once_in_chunks,
+            a_crash_between_writing_jobs_and_advancing_the_cursor_neither_skips_nor_repeats,
+            two_tickers_racing_on_one_task_expand_each_recipient_once,
+            a_recurring_task_runs_once_per_interval_with_its_own_counts,
+            a_recurring_task_with_term_cycle_runs_once,
+            when_the_daily_quota_is_used_up_the_task_pauses_and_resumes_the_next_day,
+            suppressed_and_invalid_recipients_are_skipped_and_counted_by_reason,
+            each_recipient_gets_the_template_rendered_with_their_own_data_and_the_ad_marker,
+            bad_requests_get_the_documented_errors_and_store_nothing,
+        );
+    };
+    ($make:expr) => {
+        $crate::task_flow_conformance!(let port = $make; port);
+    };
+}
+
 /// Expands to one `#[tokio::test]` per warm-up records check (see the
 /// [module docs](crate::testing::conformance)).
 #[macro_export]
@@ -285,6 +326,12 @@ macro_rules! __conformance_tests {
 
 #[cfg(test)]
 mod in_memory {
+    mod tasks {
+        use crate::testing::InMemoryRecords;
+        crate::tasks_conformance!(InMemoryRecords::default());
+        crate::task_flow_conformance!(InMemoryRecords::default());
+    }
+
     use crate::testing::{InMemoryJobQueue, InMemoryRecords, InMemorySchedules};
 
     crate::records_conformance!(InMemoryRecords::default());
