@@ -6,6 +6,8 @@
 //!   lettre SMTP transport, configured by a [`RelayUrl`].
 //! - [`OutboxMailer`] captures messages to `.eml` files when no relay is configured.
 //! - [`AnyMailer`] picks one of the two at runtime.
+//! - [`PoolMailer`] adds dedicated sending pools (weighted relays with connection limits and
+//!   failover) beside it.
 //! - [`HickoryResolver`] implements the [`Resolver`](sesame_core::ports::Resolver) port.
 
 mod any;
@@ -14,6 +16,7 @@ mod dkim;
 mod dns;
 mod keys;
 mod outbox;
+mod pool;
 mod relay_url;
 mod sign;
 mod smtp;
@@ -22,5 +25,6 @@ pub use any::AnyMailer;
 pub use dkim::MailAuthDkim;
 pub use dns::{HickoryResolver, ResolverSetupError};
 pub use outbox::OutboxMailer;
+pub use pool::{PoolConfigError, PoolMailer, PoolsConfig, RelaySpec};
 pub use relay_url::{RelayCredentials, RelayError, RelayUrl, SMTP_PORT, SMTPS_PORT, TlsMode};
 pub use smtp::{SmtpMailer, SmtpOptions};

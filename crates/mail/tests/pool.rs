@@ -1,0 +1,217 @@
+//! PoolMailer against real SMTP servers (aiosmtpd) on loopback: weighted relays, failover
+//! from a relay whose port is closed, the shared pool, and configuration errors.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::addr;
+use sesame_core::ports::{Envelope, Mailer};
+use sesame_core::warmup::PoolName;
+use sesame_mail::{AnyMailer, OutboxMailer, PoolConfigError, PoolMailer, PoolsConfig};
+
+/// An aiosmtpd process, killed when dropped.
+struct Relay {
+    child: Child,
+    port: u16,
+    outdir: tempfile::TempDir,
+}
+
+impl Relay {
+    fn start() -> Self {
+        let python = common::require_python_module("aiosmtpd", "aiosmtpd");
+        let port = free_port();
+        let outdir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(python)
+            .arg(common::fixtures().join("smtp_server.py"))
+            .args(["127.0.0.1", &port.to_string()])
+            .arg(outdir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start aiosmtpd");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        if line.trim() != "ready" {
+            let _ = child.kill();
+            panic!("aiosmtpd did not start (see its stderr above)");
+        }
+        Self {
+            child,
+            port,
+            outdir,
+        }
+    }
+
+    fn received(&self) -> usize {
+        std::fs::read_dir(self.outdir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "eml")
+            })
+            .count()
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn envelope(n: usize) -> Envelope {
+    Envelope {
+        mail_from: addr("bounces@mail.example.com"),
+        rcpt_to: addr(&format!("user{n}@example.org")),
+    }
+}
+
+const RAW: &[u8] = b"From: a@mail.example.com\r\nTo: b@example.org\r\nSubject: hi\r\n\r\nhello\r\n";
+
+fn outbox() -> (tempfile::TempDir, AnyMailer) {
+    let dir = tempfile::tempdir().unwrap();
+    let mailer = AnyMailer::from(OutboxMailer::new(dir.path()));
+    (dir, mailer)
+}
+
+fn dedicated() -> PoolName {
+    PoolName::parse("dedicated").unwrap()
+}
+
+#[tokio::test]
+async fn a_relay_that_refuses_connections_fails_over_to_the_next() {
+    let live = Relay::start();
+    let closed = free_port();
+    let json = format!(
+        r#"{{"dedicated": [{{"url": "smtp://127.0.0.1:{closed}", "weight": 1, "max_connections": 2}},
+                           {{"url": "smtp://127.0.0.1:{}", "weight": 1, "max_connections": 2}}]}}"#,
+        live.port
+    );
+    let config = PoolsConfig::parse(&json).unwrap();
+    let (_dir, shared) = outbox();
+    let mailer = PoolMailer::new(shared, &config, Duration::from_secs(10)).unwrap();
+    // Half the sends pick the closed relay first; every one must still arrive.
+    let sends = (0..6).map(|n| {
+        let mailer = &mailer;
+        async move { mailer.send_via(&dedicated(), &envelope(n), RAW).await }
+    });
+    for result in futures_join(sends).await {
+        assert_eq!(result.unwrap().code, 250);
+    }
+    assert_eq!(live.received(), 6);
+}
+
+#[tokio::test]
+async fn weights_share_the_sends_between_live_relays() {
+    let a = Relay::start();
+    let b = Relay::start();
+    let json = format!(
+        r#"{{"dedicated": [{{"url": "smtp://127.0.0.1:{}", "weight": 3}},
+                           {{"url": "smtp://127.0.0.1:{}", "weight": 1}}]}}"#,
+        a.port, b.port
+    );
+    let config = PoolsConfig::parse(&json).unwrap();
+    let (_dir, shared) = outbox();
+    let mailer = PoolMailer::new(shared, &config, Duration::from_secs(10)).unwrap();
+    for n in 0..8 {
+        mailer
+            .send_via(&dedicated(), &envelope(n), RAW)
+            .await
+            .unwrap();
+    }
+    assert_eq!((a.received(), b.received()), (6, 2));
+}
+
+#[tokio::test]
+async fn a_pool_with_every_relay_down_is_a_transient_failure() {
+    let json = format!(
+        r#"{{"dedicated": [{{"url": "smtp://127.0.0.1:{}"}}, {{"url": "smtp://127.0.0.1:{}"}}]}}"#,
+        free_port(),
+        free_port()
+    );
+    let config = PoolsConfig::parse(&json).unwrap();
+    let (_dir, shared) = outbox();
+    let mailer = PoolMailer::new(shared, &config, Duration::from_secs(5)).unwrap();
+    let err = mailer
+        .send_via(&dedicated(), &envelope(1), RAW)
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable());
+    assert!(err.reply().text.contains("connection refused"), "{err}");
+}
+
+#[tokio::test]
+async fn the_shared_pool_and_unknown_pools_use_the_default_mailer() {
+    let config = PoolsConfig::parse("{}").unwrap();
+    let (dir, shared) = outbox();
+    let mailer = PoolMailer::new(shared, &config, Duration::from_secs(5)).unwrap();
+    mailer
+        .send_via(&PoolName::shared(), &envelope(1), RAW)
+        .await
+        .unwrap();
+    mailer
+        .send_via(&dedicated(), &envelope(2), RAW)
+        .await
+        .unwrap();
+    mailer.send(&envelope(3), RAW).await.unwrap();
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+}
+
+#[test]
+fn bad_pool_configurations_are_refused_without_echoing_secrets() {
+    let cases = [
+        ("[]", "JSON object"),
+        (r#"{"Bad": [{"url": "smtp://h"}]}"#, "pool name"),
+        (r#"{"shared": [{"url": "smtp://h"}]}"#, "shared pool"),
+        (r#"{"p": []}"#, "at least one relay"),
+        (
+            r#"{"p": [{"url": "smtp://h", "weight": 0}]}"#,
+            "at least one relay",
+        ),
+        (r#"{"p": [{"url": "http://u:hunter2@h"}]}"#, "pool p"),
+        (
+            r#"{"p": [{"url": "smtp://h", "colour": 1}]}"#,
+            "unknown field",
+        ),
+    ];
+    for (json, expected) in cases {
+        let err = PoolsConfig::parse(json).unwrap_err().to_string();
+        assert!(err.contains(expected), "{json}: {err}");
+        assert!(!err.contains("hunter2"), "{json}: {err}");
+    }
+    let ok = PoolsConfig::parse(
+        r#"{"p": [{"url": "smtps://u:hunter2@relay1.example.net"}, {"url": "smtp://192.0.2.7:2525"}]}"#,
+    )
+    .unwrap();
+    assert!(!format!("{ok:?}").contains("hunter2"));
+    let infos = ok.infos(vec!["relay.example.net".into()]);
+    assert_eq!(infos.len(), 2);
+    assert!(infos[0].name.is_shared());
+    assert_eq!(infos[1].send_ips, ["relay1.example.net", "192.0.2.7"]);
+    let _: PoolConfigError = PoolsConfig::parse("x").unwrap_err();
+}
+
+/// Runs futures concurrently on this task.
+async fn futures_join<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    sesame_core::testing::conformance::join_all(futures).await
+}
