@@ -5,6 +5,8 @@ pub mod actions;
 pub mod api;
 pub mod envelope;
 pub mod tc3;
+pub mod tracking;
 pub mod wire;
 
 pub use api::{ApiOptions, api_router};
+pub use tracking::{Recorder, Recording, tracking_router};

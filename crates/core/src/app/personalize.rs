@@ -134,7 +134,10 @@ impl<P: Ports> Sesame<P> {
 
     /// The unsubscribe language of a message: the request's `Unsubscribe`, else the sender
     /// address's unsubscribe config when it is on; `None` for no link.
-    async fn unsubscribe_language(&self, message: &Message) -> Result<Option<String>, SesError> {
+    pub(crate) async fn unsubscribe_language(
+        &self,
+        message: &Message,
+    ) -> Result<Option<String>, SesError> {
         if message.unsubscribe != "0" && !message.unsubscribe.is_empty() {
             return Ok(Some(message.unsubscribe.clone()));
         }

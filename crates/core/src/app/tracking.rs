@@ -224,33 +224,41 @@ impl<P: Ports> Sesame<P> {
         }))
     }
 
-    /// The sender address of the message an unsubscribe token names, if the message exists in
-    /// the token's account (the confirmation page names the sender).
+    /// The sender address of the message an unsubscribe token names and the language of its
+    /// unsubscribe link ("2", English, when the message had none), if the message exists in
+    /// the token's account. The confirmation page names the sender in that language.
     pub async fn unsubscribe_sender(
         &self,
         claims: &TokenClaims,
-    ) -> Result<Option<EmailAddress>, SesError> {
+    ) -> Result<Option<(EmailAddress, String)>, SesError> {
         if claims.kind != TrackKind::Unsubscribe {
             return Ok(None);
         }
-        Ok(self
+        let Some(message) = self
             .records
             .get_message(&claims.account, &claims.message_id)
             .await?
-            .map(|m| m.from.address))
+        else {
+            return Ok(None);
+        };
+        let language = self
+            .unsubscribe_language(&message)
+            .await?
+            .unwrap_or_else(|| "2".into());
+        Ok(Some((message.from.address, language)))
     }
 
     /// Unsubscribes the recipient a token names from its message's sender: later SendEmail
     /// calls to them from that sender are refused with `FailedOperation.ReceiverHasUnsubscribed`
     /// and queued deliveries are dropped. Appends an `unsubscribed` event and sets the flag.
     /// Idempotent. Returns the sender, or `None` when the message does not exist in the token's
-    /// account (nothing is recorded then).
+    /// account (nothing is recorded then); with the sender, the page's language.
     #[tracing::instrument(skip_all, err)]
     pub async fn unsubscribe(
         &self,
         claims: &TokenClaims,
-    ) -> Result<Option<EmailAddress>, SesError> {
-        let Some(sender) = self.unsubscribe_sender(claims).await? else {
+    ) -> Result<Option<(EmailAddress, String)>, SesError> {
+        let Some((sender, language)) = self.unsubscribe_sender(claims).await? else {
             return Ok(None);
         };
         let now = millis(self.now());
@@ -274,7 +282,7 @@ impl<P: Ports> Sesame<P> {
         };
         self.records.append_events(&[event]).await?;
         tracing::info!(rcpt = %claims.recipient.redacted(), "unsubscribed");
-        Ok(Some(sender))
+        Ok(Some((sender, language)))
     }
 
     /// Appends one event of a delivery (delivered, bounced, complained…) to the account's

@@ -5,6 +5,7 @@ mod identities;
 mod senders;
 mod sending;
 mod templates;
+mod tracking;
 
 use serde_json::Value;
 
@@ -59,6 +60,10 @@ pub async fn dispatch<P: Ports>(
         "CreateEmailAddress" => senders::create(app, account, body).await,
         "ListEmailAddress" => senders::list(app, account, body).await,
         "DeleteEmailAddress" => senders::delete(app, account, body).await,
+        // Sesame extensions: the event feed and the account's tracking switch.
+        "ListEvents" => tracking::list_events(app, account, body).await,
+        "UpdateAccountTracking" => tracking::update_tracking(app, account, body).await,
+        "GetAccountTracking" => tracking::get_tracking(app, account, body).await,
         "GetStatisticsReport" => feedback::statistics(app, account, body).await,
         "GetAbuseReport" => feedback::abuse_report(app, account, body).await,
         // Sesame extension: a raw DSN or ARF report, matched to the caller's deliveries.

@@ -48,7 +48,12 @@ impl Answer {
 
 impl Harness {
     pub async fn new(account: &str) -> Self {
-        let app = Arc::new(sesame_core::testing::sesame(Settings::default()));
+        Self::with_settings(account, Settings::default()).await
+    }
+
+    /// A harness over a deployment with the given settings.
+    pub async fn with_settings(account: &str, settings: Settings) -> Self {
+        let app = Arc::new(sesame_core::testing::sesame(settings));
         let key = app
             .create_key(&AccountId::parse(account).unwrap())
             .await
