@@ -145,7 +145,8 @@ impl<P: Ports> Sesame<P> {
             rcpt_to: job.recipient.clone(),
         };
         let sender_domain = message.from.address.domain();
-        match self.mailer.send(&envelope, &raw).await {
+        let pool = self.pool_of(&job.account, &domain).await?;
+        match self.mailer.send_via(&pool, &envelope, &raw).await {
             Ok(reply) => {
                 tracing::info!(code = reply.code, "delivered");
                 let report = self
@@ -196,6 +197,12 @@ impl<P: Ports> Sesame<P> {
         if bounce.kind == BounceKind::Hard {
             self.suppress_bounced(&job.account, &job.recipient, &text)
                 .await?;
+            // The warm-up policy judges each day's hard-bounce rate.
+            if let Ok(domain) = Domain::parse(sender_domain)
+                && let Err(e) = self.note_hard_bounce(&job.account, &domain).await
+            {
+                tracing::warn!(error = %e, "counting a hard bounce for warm-up failed");
+            }
         }
         self.count_delivery(job, sender_domain, StatEvent::Bounced)
             .await;

@@ -287,7 +287,17 @@ impl<P: Ports> Sesame<P> {
                 claimed_until: None,
             })
             .collect();
-        self.records.insert_message(&message, &deliveries).await?;
+        // Transactional mail is never held by warm-up, but counts toward the day's quota and
+        // is limited per account; a failed insert gives the count back.
+        let sender_domain =
+            Domain::parse(message.from.address.domain()).map_err(|_| SesError::internal())?;
+        let counted = self
+            .count_transactional(account, &sender_domain, deliveries.len() as u64)
+            .await?;
+        if let Err(e) = self.records.insert_message(&message, &deliveries).await {
+            self.release_reservation(&counted, counted.granted).await;
+            return Err(e.into());
+        }
         self.enqueue_deliveries(account, &id, &recipients).await;
         tracing::info!(message_id = %id, recipients = recipients.len(), "message accepted");
         Ok(id)

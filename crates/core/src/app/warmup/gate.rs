@@ -75,6 +75,24 @@ impl<P: Ports> Sesame<P> {
         })
     }
 
+    /// Batch messages `domain` may still send today: the smallest quota left across its
+    /// scopes. Bounds how many recipients a chunk reads, so a day's work follows the quota.
+    pub async fn batch_quota_left(
+        &self,
+        account: &AccountId,
+        domain: &Domain,
+    ) -> Result<u64, SesError> {
+        let day = self.quota_today();
+        let mut left = u64::MAX;
+        for scope in self.scopes_of(account, domain).await? {
+            let state = self.current_state(&scope).await?;
+            let plan = self.plan_named(&state.plan).await?;
+            let used = self.records.usage(&usage_key(&scope), day).await?;
+            left = left.min(plan.quota(state.step).saturating_sub(used));
+        }
+        Ok(left)
+    }
+
     /// Gives back `n` messages of a reservation (messages that failed for good before they
     /// were sent, e.g. a suppressed recipient). Best effort: a failed release is logged and
     /// only costs quota for the rest of that day.

@@ -78,6 +78,10 @@ async fn when_quota_is_used_up_a_batch_gets_only_what_is_left() {
         .await
         .unwrap();
     assert_eq!(second.granted, 200);
+    assert_eq!(
+        w.app.batch_quota_left(&w.account, &w.domain).await.unwrap(),
+        0
+    );
     let third = w.app.reserve_batch(&w.account, &w.domain, 1).await.unwrap();
     assert_eq!(third.granted, 0);
     assert_eq!(third.scopes, vec![domain_scope(&w)]);
@@ -482,4 +486,43 @@ async fn status_shows_quota_use_and_the_forecast_for_a_backlog() {
     let all = w.app.warmup_status(None, 0).await.unwrap();
     let keys: Vec<String> = all.iter().map(|s| s.scope.key()).collect();
     assert_eq!(keys, ["domain/acme/news.example.com", "pool/dedicated"]);
+}
+
+#[tokio::test]
+async fn send_email_counts_toward_the_quota_and_its_rate_limit_refuses_with_nothing_stored() {
+    let mut s = settings();
+    s.warmup.transactional_per_second = 1;
+    let w = world(s).await;
+    w.app
+        .trust_identity(&w.account, "news.example.com")
+        .await
+        .unwrap();
+    w.app
+        .create_sender(&w.account, "hi@news.example.com", None)
+        .await
+        .unwrap();
+    let command = || crate::app::SendCommand {
+        from: "hi@news.example.com".into(),
+        destination: vec!["a@example.org".into(), "b@example.org".into()],
+        subject: "Hi".into(),
+        content: Some(crate::app::Content::Simple {
+            html: None,
+            text: Some("aGk=".into()),
+        }),
+        ..crate::app::SendCommand::default()
+    };
+    w.app.send_email(&w.account, command()).await.unwrap();
+    let err = w.app.send_email(&w.account, command()).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::FailedOperationFrequencyLimit);
+    let day = w.app.quota_today();
+    assert_eq!(
+        w.app
+            .records
+            .usage(&usage_key(&domain_scope(&w)), day)
+            .await
+            .unwrap(),
+        2,
+        "two recipients of the accepted message, none of the refused one"
+    );
+    assert_eq!(w.app.queue.len(), 2, "only the accepted message's jobs");
 }
