@@ -76,6 +76,19 @@ pub enum ErrorCode {
     OperationDeniedSendAddressStatusError,
     OperationDeniedSenderWithDomainIsNotEmpty,
     OperationDeniedTemplateStatusError,
+    InvalidParameterValueRepeatReceiverName,
+    InvalidParameterValueReceiverNameIllegal,
+    InvalidParameterValueReceiverDescIllegal,
+    InvalidParameterValueReceiverEmailInvalid,
+    InvalidParameterValueTemplateDataLenLimit,
+    InvalidParameterValueInValidTemplateData,
+    InvalidParameterValueTemplateDataInconsistent,
+    LimitExceededExceedReceiverLimit,
+    LimitExceededReceiverDetailCountLimit,
+    LimitExceededReceiverDetailRequestLimit,
+    MissingParameterReceiverIdNecessary,
+    MissingParameterEmailsNecessary,
+    OperationDeniedReceiverIsOperating,
 }
 
 impl ErrorCode {
@@ -161,6 +174,25 @@ impl ErrorCode {
                 "OperationDenied.SenderWithDomainIsNotEmpty"
             }
             OperationDeniedTemplateStatusError => "OperationDenied.TemplateStatusError",
+            InvalidParameterValueRepeatReceiverName => "InvalidParameterValue.RepeatReceiverName",
+            InvalidParameterValueReceiverNameIllegal => "InvalidParameterValue.ReceiverNameIllegal",
+            InvalidParameterValueReceiverDescIllegal => "InvalidParameterValue.ReceiverDescIllegal",
+            InvalidParameterValueReceiverEmailInvalid => {
+                "InvalidParameterValue.ReceiverEmailInvalid"
+            }
+            InvalidParameterValueTemplateDataLenLimit => {
+                "InvalidParameterValue.TemplateDataLenLimit"
+            }
+            InvalidParameterValueInValidTemplateData => "InvalidParameterValue.InValidTemplateData",
+            InvalidParameterValueTemplateDataInconsistent => {
+                "InvalidParameterValue.TemplateDataInconsistent"
+            }
+            LimitExceededExceedReceiverLimit => "LimitExceeded.ExceedReceiverLimit",
+            LimitExceededReceiverDetailCountLimit => "LimitExceeded.ReceiverDetailCountLimit",
+            LimitExceededReceiverDetailRequestLimit => "LimitExceeded.ReceiverDetailRequestLimit",
+            MissingParameterReceiverIdNecessary => "MissingParameter.ReceiverIdNecessary",
+            MissingParameterEmailsNecessary => "MissingParameter.EmailsNecessary",
+            OperationDeniedReceiverIsOperating => "OperationDenied.ReceiverIsOperating",
         }
     }
 }

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order.
-const MIGRATIONS: &[&str] = &[V1, V2, V3_FEEDBACK, V4_QUOTA, V5_COUNTERS, V6_SCHEDULES, V8_WARMUP, V9_TASKS, V10_EVENTS];
+const MIGRATIONS: &[&str] = &[V1, V2, V3_FEEDBACK, V4_QUOTA, V5_COUNTERS, V6_SCHEDULES, V7_LISTS, V8_WARMUP, V9_TASKS, V10_EVENTS];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -115,6 +115,9 @@ ALTER TABLE identities ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE identities ADD COLUMN dns_check BLOB;
 UPDATE identities SET trusted = verified;
 ";
+
+/// Recipient groups and rows, blacklists, unsubscribe configs (the lists port).
+const V7_LISTS: &str = crate::records::lists::MIGRATION;
 
 /// Warm-up states, custom plans and pool bindings.
 const V8_WARMUP: &str = crate::records::warmup::MIGRATION;

@@ -13,6 +13,7 @@ mod feedback;
 mod identities;
 pub(crate) mod item;
 mod listing;
+mod lists;
 mod message_body;
 mod messages;
 mod quota;

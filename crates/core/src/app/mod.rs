@@ -1,29 +1,36 @@
 //! Use-cases. [`Sesame`] holds the adapters of one deployment; each submodule adds the
 //! methods of one area (keys, templates, identities, senders, sending, delivery, status).
 
+mod blacklists;
 mod content;
 mod deliver;
 mod feedback;
 mod identities;
 mod personalize;
 mod keys;
+mod receivers;
 mod send;
 mod senders;
 mod statistics;
 mod status;
+mod suppression;
 mod tasks;
 mod templates;
 mod tracking;
+mod unsubscribe_config;
 mod validate;
 mod warmup;
 
+pub use blacklists::{BlacklistReport, canonical as canonical_address};
 pub use deliver::{DeliveryReport, backoff_delay};
 pub use feedback::{AbuseQuery, IngestResult};
 pub use identities::{DnsRecord, IdentityView, RecheckReport};
 pub use keys::{Authenticated, NewKey};
+pub use receivers::{CHUNK_ROWS, MAX_ROWS_PER_GROUP, RowChecker, Upload, UploadReport, UploadRow};
 pub use send::{Content, SendCommand, TemplateRef};
 pub use statistics::{CountedEvent, StatEvent, StatisticsQuery, Volume};
 pub use status::StatusQuery;
+pub use suppression::Suppression;
 pub use tasks::{
     AD_MARKER, BatchSendCommand, TaskSettings, TickReport, schedule_name as task_schedule_name,
 };

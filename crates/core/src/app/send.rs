@@ -246,6 +246,13 @@ impl<P: Ports> Sesame<P> {
             .chain(&addressing.bcc);
         self.refuse_unsubscribed(account, &addressing.from.address, recipients)
             .await?;
+        let recipients = addressing
+            .to
+            .iter()
+            .chain(&addressing.cc)
+            .chain(&addressing.bcc);
+        self.refuse_blacklisted(account, &addressing.from.address, recipients)
+            .await?;
         let body = self.body(account, &cmd).await?;
 
         let now = self.now();

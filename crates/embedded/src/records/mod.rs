@@ -7,6 +7,7 @@ pub(crate) mod feedback;
 pub(crate) mod events;
 mod identities;
 mod keys;
+pub(crate) mod lists;
 pub(crate) mod quota;
 pub(crate) mod tasks;
 mod templates;

@@ -1,7 +1,9 @@
 //! The API actions: wire request/response shapes per action group, mapped onto core use-cases.
 
+mod blacklists;
 mod feedback;
 mod identities;
+mod receivers;
 mod senders;
 mod sending;
 mod templates;
@@ -19,22 +21,6 @@ pub const UNSUPPORTED: &[&str] = &[
     "BatchSendEmail",
     "ListSendTasks",
     "UpdateEmailSmtpPassWord",
-    "CreateReceiver",
-    "CreateReceiverDetail",
-    "CreateReceiverDetailWithData",
-    "ListReceivers",
-    "ListReceiverDetails",
-    "DeleteReceiver",
-    "ListBlackEmailAddress",
-    "DeleteBlackList",
-    "CreateCustomBlacklist",
-    "ListCustomBlacklist",
-    "UpdateCustomBlackList",
-    "DeleteCustomBlackList",
-    "CreateAddressUnsubscribeConfig",
-    "ListAddressUnsubscribeConfig",
-    "UpdateAddressUnsubscribeConfig",
-    "DeleteAddressUnsubscribeConfig",
 ];
 
 /// Runs one action for an authenticated account.
@@ -64,6 +50,30 @@ pub async fn dispatch<P: Ports>(
         "ListEvents" => tracking::list_events(app, account, body).await,
         "UpdateAccountTracking" => tracking::update_tracking(app, account, body).await,
         "GetAccountTracking" => tracking::get_tracking(app, account, body).await,
+        "CreateReceiver" => receivers::create(app, account, body).await,
+        "CreateReceiverDetail" => receivers::create_detail(app, account, body).await,
+        "CreateReceiverDetailWithData" => {
+            receivers::create_detail_with_data(app, account, body).await
+        }
+        "ListReceivers" => receivers::list(app, account, body).await,
+        "ListReceiverDetails" => receivers::list_details(app, account, body).await,
+        "DeleteReceiver" => receivers::delete(app, account, body).await,
+        "ListBlackEmailAddress" => blacklists::list_bounces(app, account, body).await,
+        "DeleteBlackList" => blacklists::delete_bounces(app, account, body).await,
+        "CreateCustomBlacklist" => blacklists::create_custom(app, account, body).await,
+        "ListCustomBlacklist" => blacklists::list_custom(app, account, body).await,
+        "UpdateCustomBlackList" => blacklists::update_custom(app, account, body).await,
+        "DeleteCustomBlackList" => blacklists::delete_custom(app, account, body).await,
+        "CreateAddressUnsubscribeConfig" => {
+            blacklists::create_unsubscribe(app, account, body).await
+        }
+        "ListAddressUnsubscribeConfig" => blacklists::list_unsubscribe(app, account, body).await,
+        "UpdateAddressUnsubscribeConfig" => {
+            blacklists::update_unsubscribe(app, account, body).await
+        }
+        "DeleteAddressUnsubscribeConfig" => {
+            blacklists::delete_unsubscribe(app, account, body).await
+        }
         "GetStatisticsReport" => feedback::statistics(app, account, body).await,
         "GetAbuseReport" => feedback::abuse_report(app, account, body).await,
         // Sesame extension: a raw DSN or ARF report, matched to the caller's deliveries.

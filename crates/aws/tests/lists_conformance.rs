@@ -1,0 +1,5 @@
+//! The lists conformance suite against DynamoDB (moto server), a fresh table per test.
+
+mod support;
+
+sesame_core::lists_conformance!(let f = support::dynamodb().await; f.records);
