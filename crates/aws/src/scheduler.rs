@@ -45,8 +45,9 @@ pub struct ScheduleTarget {
 #[derive(Debug, Clone)]
 pub struct EventBridgeSchedules {
     client: Client,
-    /// `None` in a function configured without a schedule target: every call fails.
-    target: Option<ScheduleTarget>,
+    group: String,
+    /// Target and role ARNs; `None` in a function that only reads and deletes schedules.
+    invoke: Option<(String, String)>,
 }
 
 const DESCRIPTION_PREFIX: &str = "sesame:first=";
@@ -182,31 +183,32 @@ impl EventBridgeSchedules {
     pub fn new(client: Client, target: ScheduleTarget) -> Self {
         Self {
             client,
-            target: Some(target),
+            group: target.group,
+            invoke: Some((target.target_arn, target.role_arn)),
         }
     }
 
-    /// Schedules in a deployment that configured no schedule target: every call fails with
-    /// a non-retryable error naming the missing configuration.
-    pub fn disabled(client: Client) -> Self {
+    /// Schedules of `group` for a function that knows no target to invoke (the scheduler
+    /// function cannot name its own ARN without a template cycle): `get` and `delete` work;
+    /// `put` fails with a non-retryable error naming the missing configuration.
+    pub fn without_target(client: Client, group: impl Into<String>) -> Self {
         Self {
             client,
-            target: None,
+            group: group.into(),
+            invoke: None,
         }
-    }
-
-    fn configured(&self) -> Result<&ScheduleTarget, StoreError> {
-        self.target.as_ref().ok_or_else(|| {
-            tracing::error!("schedules used but SESAME_SCHEDULER_TARGET_ARN / _ROLE_ARN are unset");
-            corrupt("no schedule target is configured in this function")
-        })
     }
 
     fn target(&self, payload: &str) -> Result<Target, StoreError> {
-        let configured = self.configured()?;
+        let Some((target_arn, role_arn)) = &self.invoke else {
+            tracing::error!(
+                "creating a schedule needs SESAME_SCHEDULER_TARGET_ARN and SESAME_SCHEDULER_ROLE_ARN"
+            );
+            return Err(corrupt("no schedule target is configured in this function"));
+        };
         Target::builder()
-            .arn(&configured.target_arn)
-            .role_arn(&configured.role_arn)
+            .arn(target_arn)
+            .role_arn(role_arn)
             .input(payload)
             .build()
             .map_err(|e| build_error("CreateSchedule", e))
@@ -225,7 +227,7 @@ impl EventBridgeSchedules {
             .client
             .create_schedule()
             .name(s.name.as_str())
-            .group_name(&self.configured()?.group)
+            .group_name(&self.group)
             .schedule_expression(&spec.expression)
             .schedule_expression_timezone("UTC")
             .set_start_date(spec.start)
@@ -249,7 +251,7 @@ impl EventBridgeSchedules {
             .client
             .update_schedule()
             .name(s.name.as_str())
-            .group_name(&self.configured()?.group)
+            .group_name(&self.group)
             .schedule_expression(&spec.expression)
             .schedule_expression_timezone("UTC")
             .set_start_date(spec.start)
@@ -295,7 +297,7 @@ impl Schedules for EventBridgeSchedules {
             .client
             .delete_schedule()
             .name(name.as_str())
-            .group_name(&self.configured()?.group)
+            .group_name(&self.group)
             .send()
             .await;
         match out {
@@ -310,7 +312,7 @@ impl Schedules for EventBridgeSchedules {
             .client
             .get_schedule()
             .name(name.as_str())
-            .group_name(&self.configured()?.group)
+            .group_name(&self.group)
             .send()
             .await;
         let out = match out {
