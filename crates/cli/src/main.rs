@@ -2,6 +2,7 @@
 
 mod admin;
 mod config;
+mod schedules;
 mod serve;
 mod wiring;
 mod worker;

@@ -82,9 +82,12 @@ pub struct LambdaConfig {
     pub dns_server: Option<SocketAddr>,
     /// Core policy settings (`SESAME_TIMEZONE`, `SESAME_HOSTNAME`, retry knobs).
     pub settings: Settings,
-    /// Where timed and recurring tasks are scheduled (`SESAME_SCHEDULE_GROUP`, default
-    /// `default`; `SESAME_SCHEDULER_TARGET_ARN` and `SESAME_SCHEDULER_ROLE_ARN`, both or
-    /// neither). `None` in functions that never create schedules.
+    /// The EventBridge Scheduler group of timed and recurring tasks (`SESAME_SCHEDULE_GROUP`,
+    /// default `default`).
+    pub schedule_group: String,
+    /// What task schedules invoke (`SESAME_SCHEDULER_TARGET_ARN` and
+    /// `SESAME_SCHEDULER_ROLE_ARN`, both or neither). `None` in functions that never create
+    /// schedules; they can still read and delete them.
     pub schedules: Option<ScheduleTarget>,
     /// Items each statistics counter is spread over (`SESAME_COUNTER_SHARDS`, default 8).
     pub counter_shards: u32,
@@ -226,14 +229,15 @@ impl LambdaConfig {
             r.problems
                 .push("SESAME_RETENTION_DAYS must not be negative".into());
         }
+        let schedule_group = r
+            .get("SESAME_SCHEDULE_GROUP")
+            .unwrap_or_else(|| "default".to_owned());
         let schedules = match (
             r.get("SESAME_SCHEDULER_TARGET_ARN"),
             r.get("SESAME_SCHEDULER_ROLE_ARN"),
         ) {
             (Some(target_arn), Some(role_arn)) => Some(ScheduleTarget {
-                group: r
-                    .get("SESAME_SCHEDULE_GROUP")
-                    .unwrap_or_else(|| "default".to_owned()),
+                group: schedule_group.clone(),
                 target_arn,
                 role_arn,
             }),
@@ -263,6 +267,7 @@ impl LambdaConfig {
             stale_grace,
             dns_server,
             settings,
+            schedule_group,
             schedules,
             counter_shards,
         };

@@ -116,7 +116,7 @@ pub async fn build(config: &LambdaConfig) -> Result<Arc<AwsSesame>, WiringError>
     let scheduler = aws_sdk_scheduler::Client::new(&sdk);
     let schedules = match &config.schedules {
         Some(target) => EventBridgeSchedules::new(scheduler, target.clone()),
-        None => EventBridgeSchedules::disabled(scheduler),
+        None => EventBridgeSchedules::without_target(scheduler, &config.schedule_group),
     };
     Ok(Arc::new(Sesame::<AwsPorts>::new(
         records,

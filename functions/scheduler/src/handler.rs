@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use sesame_core::Sesame;
+use sesame_core::app::FiredReport;
 use sesame_core::ports::Ports;
 
 use crate::trigger::{self, Trigger};
@@ -31,6 +32,13 @@ pub async fn handle<P: Ports>(
             let requeued = app.requeue_stale(stale_grace).await?;
             Ok(json!({"requeued": requeued}))
         }
+        Trigger::Fired(payload) => match app.run_fired(&payload).await? {
+            FiredReport::Task(report) => Ok(json!({
+                "task_runs_started": report.started,
+                "expanded": report.expanded,
+            })),
+            FiredReport::Dropped(reason) => Ok(json!({"refused": reason})),
+        },
         Trigger::Recheck => {
             let report = app.recheck_identities().await?;
             Ok(json!({
@@ -122,9 +130,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_unknown_kind_is_refused_without_failing_the_invocation() {
+    async fn a_task_schedule_input_runs_the_task_tick() {
         let app = app();
         let input = fixture(include_str!("../events/scheduler-task.json"));
+        let summary = handle(&app, GRACE, input).await.unwrap();
+        assert_eq!(summary, json!({"task_runs_started": 0, "expanded": 0}));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_kind_is_refused_without_failing_the_invocation() {
+        let app = app();
+        let input = json!({"v": 1, "kind": "from_the_future", "x": 1});
         let summary = handle(&app, GRACE, input).await.unwrap();
         assert!(summary["refused"].is_string(), "{summary}");
         assert!(app.queue.is_empty());

@@ -1,4 +1,5 @@
-//! Lambda `scheduler`: EventBridge ticks (and, later, Scheduler-triggered tasks).
+//! Lambda `scheduler`: EventBridge ticks, the DNS re-check, and the schedules core creates
+//! (timed and recurring batch tasks), fired by EventBridge Scheduler.
 
 mod handler;
 mod trigger;

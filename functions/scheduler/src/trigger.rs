@@ -3,10 +3,12 @@
 //! - an EventBridge rule event (`"detail-type": "Scheduled Event"`), as sent by the
 //!   one-minute `Schedule` in template.yaml;
 //! - an EventBridge Scheduler target input, which is our own versioned JSON:
-//!   `{"v":1,"kind":"tick"}` or `{"v":1,"kind":"recheck"}`. Unknown versions, kinds and fields are refused rather than
-//!   half-understood, so a schedule written by a newer Sesame never runs as something else.
-//!   One-time and recurring batch tasks (`{"v":1,"kind":"task","task_id":…}`) join
-//!   [`InputV1`] when core has task scheduling.
+//!   `{"v":1,"kind":"tick"}` or `{"v":1,"kind":"recheck"}` for the function's own schedules;
+//!   any other version 1 kind is a schedule core made (a batch task:
+//!   `{"v":1,"kind":"task","task_id":…}`) and goes to core's `run_fired` as it is, which
+//!   drops what it does not understand. Unknown versions and fields of the function's own
+//!   kinds are refused rather than half-understood, so a schedule written by a newer Sesame
+//!   never runs as something else.
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use serde::Deserialize;
@@ -20,6 +22,8 @@ pub enum Trigger {
     /// The hourly DNS re-check of sender domains: disables a domain whose records disappeared
     /// and activates pending DKIM keys that were published.
     Recheck,
+    /// A schedule core created (one-time or recurring batch task): its payload, verbatim.
+    Fired(String),
 }
 
 /// Why a payload was refused.
@@ -76,11 +80,17 @@ pub fn parse(payload: Value) -> Result<Trigger, TriggerError> {
         .remove("v")
         .and_then(|v| v.as_u64())
         .ok_or(TriggerError::Unversioned)?;
-    match version {
-        1 => serde_json::from_value::<InputV1>(Value::Object(fields))
+    if version != 1 {
+        return Err(TriggerError::UnsupportedVersion(version));
+    }
+    match fields.get("kind").and_then(Value::as_str) {
+        Some("tick" | "recheck") | None => serde_json::from_value::<InputV1>(Value::Object(fields))
             .map(Trigger::from)
             .map_err(TriggerError::Invalid),
-        other => Err(TriggerError::UnsupportedVersion(other)),
+        Some(_) => {
+            fields.insert("v".to_owned(), Value::from(version));
+            Ok(Trigger::Fired(Value::Object(fields).to_string()))
+        }
     }
 }
 
@@ -121,12 +131,23 @@ mod tests {
     }
 
     #[test]
-    fn unknown_kinds_fields_and_versions_are_refused() {
+    fn other_version_1_kinds_are_fired_schedules_passed_on_verbatim() {
         let task = include_str!("../events/scheduler-task.json");
+        let Ok(Trigger::Fired(payload)) = parse(serde_json::from_str(task).unwrap()) else {
+            panic!("a task input is a fired schedule");
+        };
+        assert_eq!(
+            serde_json::from_str::<Value>(&payload).unwrap(),
+            serde_json::from_str::<Value>(task).unwrap()
+        );
         assert!(matches!(
-            parse(serde_json::from_str(task).unwrap()),
-            Err(TriggerError::Invalid(_))
+            parse(json!({"v": 1, "kind": "from_the_future"})),
+            Ok(Trigger::Fired(_))
         ));
+    }
+
+    #[test]
+    fn unknown_fields_and_versions_of_the_functions_own_kinds_are_refused() {
         assert!(matches!(
             parse(json!({"v": 1, "kind": "tick", "extra": true})),
             Err(TriggerError::Invalid(_))
