@@ -34,6 +34,8 @@ pub struct Config {
     pub dns_server: Option<SocketAddr>,
     /// Period of the DNS re-check of sender domains.
     pub recheck_every: Duration,
+    /// Period of the batch-task tick (starting due runs, expanding chunks).
+    pub tick_every: Duration,
     /// Core policy settings.
     pub settings: Settings,
 }
@@ -89,6 +91,14 @@ impl Config {
             claim_window: Duration::from_secs(r.parse("SESAME_CLAIM_WINDOW_SECS", 120)),
             spf_include: env("SESAME_SPF_INCLUDE").unwrap_or_else(|| format!("a:{hostname}")),
             hostname,
+            tasks: sesame_core::app::TaskSettings {
+                daily_quota: r.parse("SESAME_DAILY_QUOTA", defaults.tasks.daily_quota),
+                chunk: r.parse("SESAME_TASK_CHUNK", defaults.tasks.chunk),
+                chunks_per_tick: r.parse(
+                    "SESAME_TASK_CHUNKS_PER_TICK",
+                    defaults.tasks.chunks_per_tick,
+                ),
+            },
             ..defaults
         };
         let relay = env("SESAME_RELAY");
@@ -108,6 +118,7 @@ impl Config {
             }
         });
         let recheck_secs: u64 = r.parse("SESAME_RECHECK_SECS", 3600);
+        let tick_ms: u64 = r.parse("SESAME_TICK_MS", 2000);
         let config = Config {
             data_dir,
             listen,
@@ -119,6 +130,7 @@ impl Config {
             sync_full: r.parse("SESAME_SYNC_FULL", false),
             dns_server,
             recheck_every: Duration::from_secs(recheck_secs),
+            tick_every: Duration::from_millis(tick_ms),
             settings,
         };
         if config.settings.max_attempts == 0 {
@@ -128,6 +140,16 @@ impl Config {
         if recheck_secs == 0 {
             r.errors
                 .push("SESAME_RECHECK_SECS must be at least 1".into());
+        }
+        if tick_ms == 0 {
+            r.errors.push("SESAME_TICK_MS must be at least 1".into());
+        }
+        if config.settings.tasks.chunk == 0 || config.settings.tasks.chunk > 1000 {
+            r.errors.push("SESAME_TASK_CHUNK must be 1 to 1000".into());
+        }
+        if config.settings.tasks.chunks_per_tick == 0 {
+            r.errors
+                .push("SESAME_TASK_CHUNKS_PER_TICK must be at least 1".into());
         }
         if config.workers == 0 {
             r.errors.push("SESAME_WORKERS must be at least 1".into());

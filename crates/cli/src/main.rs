@@ -4,6 +4,7 @@ mod admin;
 mod config;
 mod schedules;
 mod serve;
+mod ticker;
 mod wiring;
 mod worker;
 

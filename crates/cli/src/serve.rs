@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use sesame_web::{ApiOptions, api_router};
 
 use crate::config::Config;
-use crate::{schedules, wiring, worker};
+use crate::{schedules, ticker, wiring, worker};
 
 /// How long in-flight deliveries get to finish after a shutdown signal.
 const DRAIN: Duration = Duration::from_secs(20);
@@ -44,6 +44,7 @@ pub async fn run(config: Config) -> Result<()> {
         DRAIN,
     ));
     let sweeper = tokio::spawn(worker::sweep(app.clone(), stop_rx.clone()));
+    let ticker = tokio::spawn(ticker::run(app.clone(), config.tick_every, stop_rx.clone()));
     let scheduler = tokio::spawn(schedules::run(app.clone(), stop_rx.clone()));
     let rechecker = tokio::spawn(worker::recheck(
         app.clone(),
@@ -68,7 +69,7 @@ pub async fn run(config: Config) -> Result<()> {
     };
     let (served, ()) = tokio::join!(server, signal);
     served.context("HTTP server failed")?;
-    let _ = tokio::join!(worker, sweeper, scheduler, rechecker);
+    let _ = tokio::join!(worker, sweeper, scheduler, rechecker, ticker);
     // Dropping a runtime blocks; do it off the async threads.
     tokio::task::spawn_blocking(move || drop(delivery_runtime))
         .await

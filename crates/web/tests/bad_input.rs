@@ -427,9 +427,61 @@ fn cases(template_id: u64) -> Vec<(&'static str, &'static str, String, &'static 
         ),
         (
             "unsupported action",
-            "BatchSendEmail",
+            "UpdateEmailSmtpPassWord",
             "{}".into(),
             "UnsupportedOperation",
+        ),
+        (
+            "batch without sender, list and template",
+            "BatchSendEmail",
+            json!({"Subject": "Hi", "TaskType": 1}).to_string(),
+            "MissingParameter.SendParamNecessary",
+        ),
+        (
+            "batch timed without TimedParam",
+            "BatchSendEmail",
+            json!({"FromEmailAddress": "noreply@example.com", "ReceiverId": 1, "Subject": "Hi",
+                   "TaskType": 2, "Template": {"TemplateID": template_id, "TemplateData": "{}"}})
+            .to_string(),
+            "MissingParameter.TimedParamNecessary",
+        ),
+        (
+            "batch recurring without IntervalTime",
+            "BatchSendEmail",
+            json!({"FromEmailAddress": "noreply@example.com", "ReceiverId": 1, "Subject": "Hi",
+                   "TaskType": 3, "CycleParam": {"BeginTime": "2999-01-01 00:00:00"},
+                   "Template": {"TemplateID": template_id, "TemplateData": "{}"}})
+            .to_string(),
+            "MissingParameter.CycleParamNecessary",
+        ),
+        (
+            "batch begin time in the past",
+            "BatchSendEmail",
+            json!({"FromEmailAddress": "noreply@example.com", "ReceiverId": 1, "Subject": "Hi",
+                   "TaskType": 2, "TimedParam": {"BeginTime": "2001-01-01 00:00:00"},
+                   "Template": {"TemplateID": template_id, "TemplateData": "{}"}})
+            .to_string(),
+            "InvalidParameterValue.BeginTimeBeforeNow",
+        ),
+        (
+            "batch to a group that does not exist",
+            "BatchSendEmail",
+            json!({"FromEmailAddress": "noreply@example.com", "ReceiverId": 424242, "Subject": "Hi",
+                   "TaskType": 1, "Template": {"TemplateID": template_id, "TemplateData": "{}"}})
+            .to_string(),
+            "OperationDenied.ReceiverNotExist",
+        ),
+        (
+            "list tasks limit 101",
+            "ListSendTasks",
+            json!({"Offset": 0, "Limit": 101}).to_string(),
+            "FailedOperation.InvalidLimit",
+        ),
+        (
+            "list tasks unknown status",
+            "ListSendTasks",
+            json!({"Offset": 0, "Limit": 10, "Status": 3}).to_string(),
+            "InvalidParameterValue",
         ),
         ("unknown action", "SendMail", "{}".into(), "InvalidAction"),
     ]

@@ -19,6 +19,7 @@ mod messages;
 mod quota;
 mod records;
 pub(crate) mod table;
+mod tasks;
 mod templates;
 mod warmup;
 

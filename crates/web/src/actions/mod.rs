@@ -6,6 +6,7 @@ mod identities;
 mod receivers;
 mod senders;
 mod sending;
+mod tasks;
 mod templates;
 mod tracking;
 
@@ -17,11 +18,7 @@ use sesame_core::{ErrorCode, SesError, Sesame};
 
 /// Actions of the Tencent SES API that this version does not implement yet. They answer
 /// `UnsupportedOperation` (documented in the README), never a fake success.
-pub const UNSUPPORTED: &[&str] = &[
-    "BatchSendEmail",
-    "ListSendTasks",
-    "UpdateEmailSmtpPassWord",
-];
+pub const UNSUPPORTED: &[&str] = &["UpdateEmailSmtpPassWord"];
 
 /// Runs one action for an authenticated account.
 pub async fn dispatch<P: Ports>(
@@ -74,6 +71,11 @@ pub async fn dispatch<P: Ports>(
         "DeleteAddressUnsubscribeConfig" => {
             blacklists::delete_unsubscribe(app, account, body).await
         }
+        "BatchSendEmail" => tasks::batch_send_email(app, account, body).await,
+        "ListSendTasks" => tasks::list_send_tasks(app, account, body).await,
+        // Sesame extensions: stop and hide a task; one task with its run's skip counts.
+        "DeleteSendTask" => tasks::delete_send_task(app, account, body).await,
+        "GetSendTask" => tasks::get_send_task(app, account, body).await,
         "GetStatisticsReport" => feedback::statistics(app, account, body).await,
         "GetAbuseReport" => feedback::abuse_report(app, account, body).await,
         // Sesame extension: a raw DSN or ARF report, matched to the caller's deliveries.
