@@ -82,6 +82,17 @@ impl Config {
             });
         let timezone: Tz = r.parse("SESAME_TIMEZONE", chrono_tz::Asia::Shanghai);
         let hostname = env("SESAME_HOSTNAME").unwrap_or_else(|| "localhost".into());
+        let return_path_domain =
+            env("SESAME_RETURN_PATH_DOMAIN").and_then(
+                |raw| match sesame_core::types::Domain::parse(raw.trim()) {
+                    Ok(d) => Some(d.as_str().to_owned()),
+                    Err(_) => {
+                        r.errors
+                            .push(format!("SESAME_RETURN_PATH_DOMAIN={raw:?} is not a domain"));
+                        None
+                    }
+                },
+            );
         let defaults = Settings::default();
         let settings = Settings {
             timezone,
@@ -91,6 +102,7 @@ impl Config {
             claim_window: Duration::from_secs(r.parse("SESAME_CLAIM_WINDOW_SECS", 120)),
             spf_include: env("SESAME_SPF_INCLUDE").unwrap_or_else(|| format!("a:{hostname}")),
             hostname,
+            return_path_domain,
             tasks: sesame_core::app::TaskSettings {
                 daily_quota: r.parse("SESAME_DAILY_QUOTA", defaults.tasks.daily_quota),
                 chunk: r.parse("SESAME_TASK_CHUNK", defaults.tasks.chunk),

@@ -197,6 +197,16 @@ impl LambdaConfig {
             }
             value
         });
+        let return_path_domain = r.get("SESAME_RETURN_PATH_DOMAIN").and_then(|raw| {
+            match sesame_core::types::Domain::parse(raw.trim()) {
+                Ok(d) => Some(d.as_str().to_owned()),
+                Err(_) => {
+                    r.problems
+                        .push(format!("SESAME_RETURN_PATH_DOMAIN={raw:?} is not a domain"));
+                    None
+                }
+            }
+        });
         let defaults = Settings::default();
         let settings = Settings {
             timezone,
@@ -208,6 +218,7 @@ impl LambdaConfig {
                 .get("SESAME_SPF_INCLUDE")
                 .unwrap_or_else(|| format!("a:{hostname}")),
             hostname,
+            return_path_domain,
             ..defaults
         };
         if settings.max_attempts == 0 {

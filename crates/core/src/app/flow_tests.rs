@@ -118,7 +118,12 @@ async fn accepted_mail_is_rendered_sent_and_marked_delivered() {
 
     let sent = w.app.mailer.sent();
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].0.mail_from.as_str(), "noreply@example.com");
+    // The return path is the copy's VERP address in the sender's domain.
+    let mail_from = sent[0].0.mail_from.as_str();
+    assert!(mail_from.starts_with("bounces+"), "{mail_from}");
+    assert!(mail_from.ends_with("@example.com"), "{mail_from}");
+    let token = crate::feedback::verp::find(mail_from).expect("a VERP token");
+    assert_eq!(token.message_id, id);
     assert_eq!(sent[0].0.rcpt_to.as_str(), "ann@example.org");
     let raw = String::from_utf8(sent[0].1.clone()).unwrap();
     assert!(raw.contains("Subject: Hi <Ann>"), "{raw}");

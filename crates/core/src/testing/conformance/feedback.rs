@@ -555,3 +555,77 @@ pub async fn an_arf_report_suppresses_exactly_its_recipient<R: AllRecords + Clon
         .unwrap();
     assert_eq!(none, 0);
 }
+
+/// Synchronous replies are classified: a hard bounce suppresses its recipient, a policy
+/// refusal is a soft bounce with `SendStatus` 1008 that suppresses nothing, and a greylisting
+/// `550` is retried rather than bounced.
+pub async fn synchronous_replies_are_classified_and_only_hard_bounces_suppress<
+    R: AllRecords + Clone,
+>(
+    r: &R,
+) {
+    use crate::ports::{MailError, SmtpReply};
+    let d = Day::new(r).await;
+    let permanent = |code: u16, text: &str| {
+        Err(MailError::Permanent(SmtpReply {
+            code,
+            text: text.to_owned(),
+        }))
+    };
+    d.app.mailer.script(
+        &addr("gone@gmail.com"),
+        vec![permanent(
+            550,
+            "5.1.1 The email account that you tried to reach does not exist",
+        )],
+    );
+    d.app.mailer.script(
+        &addr("spam@qq.com"),
+        vec![permanent(
+            554,
+            "5.7.1 Service unavailable; Client host blocked using zen.spamhaus.org",
+        )],
+    );
+    d.app.mailer.script(
+        &addr("grey@qq.com"),
+        vec![permanent(550, "Greylisted, please try again later")],
+    );
+    let id = d
+        .app
+        .send_email(
+            &d.acme,
+            d.command(
+                &["gone@gmail.com", "spam@qq.com", "grey@qq.com"],
+                d.template,
+            ),
+        )
+        .await
+        .unwrap();
+    d.run_jobs().await;
+    let gone = d.status(&id, "gone@gmail.com").await;
+    assert_eq!(gone.deliver_status, deliver_status::REJECTED);
+    assert!(
+        gone.deliver_message
+            .ends_with("(hard bounce: unknown-user)"),
+        "{}",
+        gone.deliver_message
+    );
+    let spam = d.status(&id, "spam@qq.com").await;
+    assert_eq!(
+        (spam.deliver_status, spam.send_status),
+        (deliver_status::REJECTED, 1008)
+    );
+    assert!(
+        spam.deliver_message.contains("soft bounce: blocked"),
+        "{}",
+        spam.deliver_message
+    );
+    let grey = d.status(&id, "grey@qq.com").await;
+    assert_eq!(
+        grey.deliver_status,
+        deliver_status::DELAYED,
+        "{}",
+        grey.deliver_message
+    );
+    assert_eq!(d.blocked().await, ["gone@gmail.com"]);
+}

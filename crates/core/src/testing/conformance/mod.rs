@@ -194,26 +194,6 @@ macro_rules! events_conformance {
     };
 }
 
-/// Expands to one `#[tokio::test]` per feedback check: the port's own checks and the
-/// feedback scenarios (statistics of a scripted day, replays, DSN and ARF fixtures) run
-/// through the use-cases over that backend. The port must be `Clone` and implement every
-/// records trait (see the [module docs](crate::testing::conformance)).
-#[macro_export]
-macro_rules! feedback_conformance {
-    (let $fixture:ident = $make:expr; $port:expr) => {
-        $crate::__conformance_tests!(feedback, $fixture, $make, $port;
-            first_sighting_is_true_exactly_once,
-            complaints_are_kept_once_per_delivery_and_listed_per_account,
-            a_scripted_day_gives_the_hand_computed_statistics,
-            a_dsn_suppresses_exactly_its_recipient,
-            an_arf_report_suppresses_exactly_its_recipient,
-        );
-    };
-    ($make:expr) => {
-        $crate::feedback_conformance!(let port = $make; port);
-    };
-}
-
 /// Expands to one `#[tokio::test]` per check of the tasks port (see the
 /// [module docs](crate::testing::conformance)).
 #[macro_export]
@@ -302,6 +282,7 @@ macro_rules! feedback_conformance {
             a_scripted_day_gives_the_hand_computed_statistics,
             a_dsn_suppresses_exactly_its_recipient,
             an_arf_report_suppresses_exactly_its_recipient,
+            synchronous_replies_are_classified_and_only_hard_bounces_suppress,
         );
     };
     ($make:expr) => {
