@@ -9,6 +9,7 @@
 mod accounts;
 mod counters;
 mod deliveries;
+mod events;
 mod feedback;
 mod identities;
 pub(crate) mod item;

@@ -58,3 +58,53 @@ impl Default for TrackingSettings {
         }
     }
 }
+
+/// Parses a key ring from configuration: `id:base64key` entries separated by commas, newest
+/// (signing) first, each key 32 bytes, ids 0–255 and distinct. A bare `base64key` is id 1.
+/// Never echoes key material in its error.
+pub fn parse_keys(raw: &str) -> Result<TrackingKeys, String> {
+    use base64::Engine;
+    let mut keys: Vec<TrackingKey> = Vec::new();
+    for (n, entry) in raw.split(',').map(str::trim).enumerate() {
+        let (id, b64) = match entry.split_once(':') {
+            Some((id, b64)) => (id.trim().parse::<u8>().ok(), b64.trim()),
+            None => (Some(1), entry),
+        };
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .ok()
+            .and_then(|k| <[u8; 32]>::try_from(k).ok());
+        match (id, key) {
+            (Some(id), Some(key)) if keys.iter().all(|k| k.id != id) => {
+                keys.push(TrackingKey::new(id, key));
+            }
+            _ => {
+                return Err(format!(
+                    "entry {} must be `id:base64` with a distinct id 0-255 and a 32-byte key",
+                    n + 1
+                ));
+            }
+        }
+    }
+    Ok(TrackingKeys::new(keys))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_rings_parse_newest_first_and_refuse_bad_entries() {
+        let k = |b: u8| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode([b; 32])
+        };
+        let ring = parse_keys(&format!("2:{}, 1:{}", k(2), k(1))).unwrap();
+        assert!(!ring.is_empty());
+        assert!(parse_keys(&k(1)).is_ok());
+        assert!(parse_keys(&format!("1:{},1:{}", k(1), k(2))).is_err());
+        assert!(parse_keys("1:short").is_err());
+        let err = parse_keys(&format!("x:{}", k(3))).unwrap_err();
+        assert!(!err.contains(&k(3)), "no key material in errors");
+    }
+}
