@@ -5,9 +5,10 @@
 //! without any lookup table, and a forged or foreign token matches nothing.
 //!
 //! The token is lower-case base32 (local parts are case-insensitive in practice) of
-//! `version(1) · time(6) · random(16) · index(1) · mac(8)` = 32 bytes → 52 characters, so the
-//! local part stays within RFC 5321's 64 octets. It relies on the message id format
-//! `sesame-<yyyymmddHHMMSS>-<32 hex>` that SendEmail generates.
+//! `1 · time(6) · random(16) · index(1) · mac(8)` = 32 bytes → 52 characters for the ids
+//! SendEmail generates (`sesame-<yyyymmddHHMMSS>-<32 hex>`), or `2 · id · index(1) · mac(8)`
+//! for any other id of at most 25 bytes (batch tasks), so the local part stays within
+//! RFC 5321's 64 octets. Longer ids get no token (the sender address is the return path).
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -17,8 +18,12 @@ use crate::types::{AccountId, EmailAddress, MessageId};
 /// Local-part prefix of every VERP address.
 pub const PREFIX: &str = "bounces+";
 const VERSION: u8 = 1;
+/// Version of tokens that carry the message id verbatim.
+const VERSION_RAW: u8 = 2;
 const MAC_LEN: usize = 8;
 const TOKEN_BYTES: usize = 1 + 6 + 16 + 1 + MAC_LEN;
+/// Longest message id a raw token carries: 56 base32 characters hold 35 bytes.
+const MAX_RAW_ID: usize = 35 - 1 - 1 - MAC_LEN;
 
 /// A decoded (not yet verified) return-path token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,11 +57,19 @@ pub fn address(
     recipient: &EmailAddress,
     domain: &str,
 ) -> Option<EmailAddress> {
-    let (time, random) = split_id(message_id.as_str())?;
     let mut bytes = Vec::with_capacity(TOKEN_BYTES);
-    bytes.push(VERSION);
-    bytes.extend_from_slice(&time.to_be_bytes()[2..]);
-    bytes.extend_from_slice(&random);
+    match split_id(message_id.as_str()) {
+        Some((time, random)) => {
+            bytes.push(VERSION);
+            bytes.extend_from_slice(&time.to_be_bytes()[2..]);
+            bytes.extend_from_slice(&random);
+        }
+        None if message_id.as_str().len() <= MAX_RAW_ID => {
+            bytes.push(VERSION_RAW);
+            bytes.extend_from_slice(message_id.as_str().as_bytes());
+        }
+        None => return None,
+    }
     bytes.push(u8::try_from(index).ok()?);
     let rcpt = recipient.as_str().to_ascii_lowercase();
     bytes.extend_from_slice(&mac(key, account, message_id, &rcpt));
@@ -77,6 +90,17 @@ pub fn find(text: &str) -> Option<VerpToken> {
 
 fn decode(token: &str) -> Option<VerpToken> {
     let bytes = base32_decode(token)?;
+    if bytes.first() == Some(&VERSION_RAW) && bytes.len() > 1 + 1 + MAC_LEN {
+        let tail = bytes.len() - 1 - MAC_LEN;
+        let id = std::str::from_utf8(&bytes[1..tail]).ok()?;
+        let mut mac = [0u8; MAC_LEN];
+        mac.copy_from_slice(&bytes[tail + 1..]);
+        return Some(VerpToken {
+            message_id: MessageId::parse(id).ok()?,
+            index: bytes[tail],
+            mac,
+        });
+    }
     if bytes.len() != TOKEN_BYTES || bytes[0] != VERSION {
         return None;
     }
@@ -215,7 +239,23 @@ mod tests {
         let mut s = a.as_str().to_owned();
         s.replace_range(20..21, if &s[20..21] == "a" { "b" } else { "a" });
         assert!(find(&s).is_none_or(|t| !t.verify(&key, &acct, &rcpt)));
-        let other = MessageId::parse("client-chosen-id").unwrap();
-        assert_eq!(address(&key, &acct, &other, 0, &rcpt, "d.example"), None);
+        let long = MessageId::parse(&"x".repeat(26)).unwrap();
+        assert_eq!(address(&key, &acct, &long, 0, &rcpt, "d.example"), None);
+    }
+
+    #[test]
+    fn other_short_ids_travel_verbatim_within_the_local_part_limit() {
+        let key = [3u8; 32];
+        let acct = AccountId::parse("acme").unwrap();
+        let rcpt = EmailAddress::parse("ann@example.org").unwrap();
+        let id = MessageId::parse("task-12345678901-000042").unwrap();
+        let a = address(&key, &acct, &id, 7, &rcpt, "d.example").unwrap();
+        assert!(a.local_part().len() <= 64, "{a}");
+        let t = find(a.as_str()).unwrap();
+        assert_eq!((t.message_id.clone(), t.index), (id, 7));
+        assert!(t.verify(&key, &acct, &rcpt));
+        let max = MessageId::parse(&"y".repeat(MAX_RAW_ID)).unwrap();
+        let a = address(&key, &acct, &max, 0, &rcpt, "d.example").unwrap();
+        assert!(a.local_part().len() <= 64, "{a}");
     }
 }
