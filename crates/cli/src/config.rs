@@ -38,6 +38,8 @@ pub struct Config {
     pub tick_every: Duration,
     /// Core policy settings.
     pub settings: Settings,
+    /// Where and how the tracking routes are served (their core settings are in `settings`).
+    pub tracking: crate::tracking_config::TrackingConfig,
 }
 
 /// Reads an environment variable, treating empty as unset.
@@ -131,6 +133,7 @@ impl Config {
         });
         let recheck_secs: u64 = r.parse("SESAME_RECHECK_SECS", 3600);
         let tick_ms: u64 = r.parse("SESAME_TICK_MS", 2000);
+        let tracking = crate::tracking_config::TrackingConfig::load(listen, &mut r.errors);
         let config = Config {
             data_dir,
             listen,
@@ -143,7 +146,11 @@ impl Config {
             dns_server,
             recheck_every: Duration::from_secs(recheck_secs),
             tick_every: Duration::from_millis(tick_ms),
-            settings,
+            settings: Settings {
+                tracking: tracking.settings.clone(),
+                ..settings
+            },
+            tracking,
         };
         if config.settings.max_attempts == 0 {
             r.errors

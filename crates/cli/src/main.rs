@@ -5,6 +5,8 @@ mod config;
 mod schedules;
 mod serve;
 mod ticker;
+mod track;
+mod tracking_config;
 mod wiring;
 mod worker;
 

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use sesame_web::{ApiOptions, api_router};
 
 use crate::config::Config;
-use crate::{schedules, ticker, wiring, worker};
+use crate::{schedules, ticker, track, wiring, worker};
 
 /// How long in-flight deliveries get to finish after a shutdown signal.
 const DRAIN: Duration = Duration::from_secs(20);
@@ -27,6 +27,7 @@ pub async fn run(config: Config) -> Result<()> {
         },
     );
     let (stop_tx, stop_rx) = watch::channel(false);
+    let (router, tracking) = track::mount(app.clone(), router, &config, stop_rx.clone()).await?;
 
     // Delivery signs every message (RSA-2048 costs about a millisecond of CPU). It runs on its
     // own runtime so that signing never queues API requests behind it: the OS shares the CPU
@@ -59,7 +60,8 @@ pub async fn run(config: Config) -> Result<()> {
     );
 
     let mut api_stop = stop_rx.clone();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         let _ = api_stop.wait_for(|stop| *stop).await;
     });
     let signal = async {
@@ -69,6 +71,7 @@ pub async fn run(config: Config) -> Result<()> {
     };
     let (served, ()) = tokio::join!(server, signal);
     served.context("HTTP server failed")?;
+    tracking.finish().await;
     let _ = tokio::join!(worker, sweeper, scheduler, rechecker, ticker);
     // Dropping a runtime blocks; do it off the async threads.
     tokio::task::spawn_blocking(move || drop(delivery_runtime))

@@ -15,7 +15,7 @@ use mail_auth::dkim::{Canonicalization, Signature};
 use sesame_core::ports::ComposeError;
 
 /// Headers Sesame signs, in this order, when the message has them.
-const SIGNED_HEADERS: [&str; 10] = [
+const SIGNED_HEADERS: [&str; 12] = [
     "From",
     "To",
     "Cc",
@@ -27,6 +27,9 @@ const SIGNED_HEADERS: [&str; 10] = [
     "Reply-To",
     // Providers trust a feedback-loop id only when it is signed.
     "Feedback-ID",
+    // RFC 8058 §4: one-click unsubscribe is honoured only when both are signed.
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
 ];
 
 /// Returns the `DKIM-Signature: …\r\n` header line (folded, CRLF-terminated) for `message`.
