@@ -26,6 +26,8 @@ pub enum Function {
     Deliver,
     /// EventBridge ticks and schedules.
     Scheduler,
+    /// The tracking edge (open pixel, click redirect, unsubscribe) behind a function URL.
+    Track,
 }
 
 impl Function {
@@ -207,9 +209,17 @@ impl LambdaConfig {
                 }
             }
         });
+        let tracking = [
+            "SESAME_TRACKING_URL",
+            "SESAME_TRACKING_KEYS",
+            "SESAME_TRACKING_MIN_CLICK_SECS",
+        ]
+        .map(|name| r.get(name));
+        let tracking = crate::tracking::settings(tracking, &mut r.problems);
         let defaults = Settings::default();
         let settings = Settings {
             timezone,
+            tracking,
             max_attempts: r.parse("SESAME_MAX_ATTEMPTS", defaults.max_attempts),
             retry_base: Duration::from_secs(r.parse("SESAME_RETRY_BASE_SECS", 30)),
             retry_cap: Duration::from_secs(r.parse("SESAME_RETRY_CAP_SECS", 3600)),
@@ -219,8 +229,24 @@ impl LambdaConfig {
                 .unwrap_or_else(|| format!("a:{hostname}")),
             hostname,
             return_path_domain,
+            tasks: sesame_core::app::TaskSettings {
+                daily_quota: r.parse("SESAME_DAILY_QUOTA", defaults.tasks.daily_quota),
+                chunk: r.parse("SESAME_TASK_CHUNK", defaults.tasks.chunk),
+                chunks_per_tick: r.parse(
+                    "SESAME_TASK_CHUNKS_PER_TICK",
+                    defaults.tasks.chunks_per_tick,
+                ),
+            },
             ..defaults
         };
+        if settings.tasks.chunk == 0 || settings.tasks.chunk > 1000 {
+            r.problems
+                .push("SESAME_TASK_CHUNK must be 1 to 1000".into());
+        }
+        if settings.tasks.chunks_per_tick == 0 {
+            r.problems
+                .push("SESAME_TASK_CHUNKS_PER_TICK must be at least 1".into());
+        }
         if settings.max_attempts == 0 {
             r.problems
                 .push("SESAME_MAX_ATTEMPTS must be at least 1".into());

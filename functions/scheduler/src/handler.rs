@@ -14,6 +14,10 @@ use sesame_core::ports::Ports;
 
 use crate::trigger::{self, Trigger};
 
+/// Task ticks one minute's invocation runs at most (each expands up to the configured chunk
+/// budget; with the defaults, 10 × 50 × 1 000 recipients).
+const MAX_TASK_TICKS: usize = 10;
+
 /// Runs whatever `payload` asks for; returns a small summary for the invocation record.
 pub async fn handle<P: Ports>(
     app: &Sesame<P>,
@@ -30,7 +34,19 @@ pub async fn handle<P: Ports>(
     match trigger {
         Trigger::Tick => {
             let requeued = app.requeue_stale(stale_grace).await?;
-            Ok(json!({"requeued": requeued}))
+            // Batch tasks: start due runs and expand chunks, tick after tick while a tick
+            // stops at its chunk budget with work left (bounded: the next minute continues).
+            let mut started = 0;
+            let mut expanded = 0;
+            for _ in 0..MAX_TASK_TICKS {
+                let report = app.tick().await?;
+                started += report.started;
+                expanded += report.expanded;
+                if !report.more {
+                    break;
+                }
+            }
+            Ok(json!({"requeued": requeued, "task_runs_started": started, "expanded": expanded}))
         }
         Trigger::Fired(payload) => match app.run_fired(&payload).await? {
             FiredReport::Task(report) => Ok(json!({
@@ -111,11 +127,17 @@ mod tests {
         let event = fixture(include_str!("../events/eventbridge-scheduled-event.json"));
 
         let early = handle(&app, GRACE, event.clone()).await.unwrap();
-        assert_eq!(early, json!({"requeued": 0}));
+        assert_eq!(
+            early,
+            json!({"requeued": 0, "task_runs_started": 0, "expanded": 0})
+        );
 
         app.clock.advance(chrono::Duration::minutes(5));
         let late = handle(&app, GRACE, event).await.unwrap();
-        assert_eq!(late, json!({"requeued": 1}));
+        assert_eq!(
+            late,
+            json!({"requeued": 1, "task_runs_started": 0, "expanded": 0})
+        );
         assert_eq!(app.queue.len(), 1);
     }
 
@@ -125,7 +147,7 @@ mod tests {
         let input = fixture(include_str!("../events/scheduler-tick.json"));
         assert_eq!(
             handle(&app, GRACE, input).await.unwrap(),
-            json!({"requeued": 0})
+            json!({"requeued": 0, "task_runs_started": 0, "expanded": 0})
         );
     }
 
