@@ -2,6 +2,7 @@
 
 mod admin;
 mod config;
+mod receivers_import;
 mod schedules;
 mod serve;
 mod ticker;
@@ -79,6 +80,11 @@ enum Command {
         #[command(subcommand)]
         command: IdentityCommand,
     },
+    /// Manage recipient groups.
+    Receivers {
+        #[command(subcommand)]
+        command: ReceiversCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -95,6 +101,22 @@ enum KeysCommand {
     Revoke {
         /// The SecretId.
         id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReceiversCommand {
+    /// Append the recipients of a CSV file (`email` or `email,templateData`, optional header)
+    /// to a group created with CreateReceiver; streams any size, with a progress bar.
+    Import {
+        /// The group's ReceiverId.
+        #[arg(long)]
+        receiver: u64,
+        /// Account owning the group.
+        #[arg(long, default_value = "default")]
+        account: String,
+        /// The CSV file.
+        file: PathBuf,
     },
 }
 
@@ -206,5 +228,13 @@ async fn admin<P: sesame_core::ports::Ports>(
         Command::Identity {
             command: IdentityCommand::Check { domain, account },
         } => admin::identity_check(app, &domain, &account).await,
+        Command::Receivers {
+            command:
+                ReceiversCommand::Import {
+                    receiver,
+                    account,
+                    file,
+                },
+        } => receivers_import::import(app, &account, receiver, &file).await,
     }
 }
