@@ -5,3 +5,4 @@
 mod support;
 
 sesame_core::tasks_conformance!(let f = support::dynamodb().await; f.records);
+sesame_core::task_flow_conformance!(let f = support::dynamodb().await; f.records);
