@@ -216,9 +216,17 @@ impl LambdaConfig {
         ]
         .map(|name| r.get(name));
         let tracking = crate::tracking::settings(tracking, &mut r.problems);
+        let tracking = [
+            "SESAME_TRACKING_URL",
+            "SESAME_TRACKING_KEYS",
+            "SESAME_TRACKING_MIN_CLICK_SECS",
+        ]
+        .map(|name| r.get(name));
+        let tracking = crate::tracking::settings(tracking, &mut r.problems);
         let defaults = Settings::default();
         let settings = Settings {
             timezone,
+            tracking,
             tracking,
             max_attempts: r.parse("SESAME_MAX_ATTEMPTS", defaults.max_attempts),
             retry_base: Duration::from_secs(r.parse("SESAME_RETRY_BASE_SECS", 30)),

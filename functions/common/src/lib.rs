@@ -10,6 +10,7 @@
 mod config;
 mod ports;
 mod telemetry;
+mod tracking;
 mod wiring;
 
 pub use config::{ConfigError, Function, LambdaConfig, SecretSource};

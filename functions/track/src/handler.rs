@@ -1,13 +1,22 @@
-//! The tracking router. Today: `GET /healthz` and 404 for everything else. The open pixel and
-//! click redirect (signed tokens, no open redirect) arrive with the tracking issue as
-//! sesame-web's tracking router; nothing here pretends to track.
+//! The tracking router behind the function URL: sesame-web's `tracking_router`, recording
+//! inline (a Lambda environment is frozen once the response is sent, so a background task
+//! would not run), bounded so that a slow store delays an answer by at most `INLINE_LIMIT`
+//! and never fails it.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
+use sesame_core::Sesame;
+use sesame_core::ports::Ports;
+use sesame_web::{Recording, tracking_router};
+
+/// Longest a pixel or redirect waits for its hit to be recorded.
+pub const INLINE_LIMIT: Duration = Duration::from_millis(800);
 
 /// The routes the function URL serves.
-pub fn router() -> Router {
-    Router::new().route("/healthz", get(|| async { "ok" }))
+pub fn router<P: Ports>(app: Arc<Sesame<P>>) -> Router {
+    tracking_router(app, Recording::Inline(INLINE_LIMIT))
 }
 
 #[cfg(test)]
@@ -21,8 +30,9 @@ mod tests {
     const HEALTHZ: &str = include_str!("../events/function-url-healthz.json");
 
     async fn invoke(event: Value) -> Value {
+        let app = Arc::new(sesame_core::testing::sesame(Default::default()));
         let request: LambdaRequest = serde_json::from_value(event).unwrap();
-        let response = Adapter::from(router())
+        let response = Adapter::from(router(app))
             .call(LambdaEvent::new(request, Context::default()))
             .await
             .unwrap();
@@ -37,10 +47,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn tracking_paths_do_not_exist_yet() {
+    async fn an_unsigned_pixel_token_is_not_found_through_the_function_url() {
         let mut event: Value = serde_json::from_str(HEALTHZ).unwrap();
-        event["rawPath"] = json!("/o/some-token.gif");
-        event["requestContext"]["http"]["path"] = json!("/o/some-token.gif");
+        event["rawPath"] = json!("/o/some-token");
+        event["requestContext"]["http"]["path"] = json!("/o/some-token");
         let response = invoke(event).await;
         assert_eq!(response["statusCode"], 404);
     }
