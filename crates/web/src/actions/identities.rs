@@ -153,28 +153,41 @@ pub(super) async fn list<P: Ports>(
         .filter(|i| wanted.iter().all(|w| i.tags.contains(w)))
         .collect();
     let total = matching.len();
-    // Reputation and quotas come with warm-up; until then no daily quota is enforced and
-    // both are reported as 0.
-    let rows: Vec<Value> = matching
-        .iter()
+    // CurrentReputationLevel is the warm-up step, DailyQuota its volume, SendIp the hosts of
+    // the domain's pool's relays.
+    // Every matching domain (at most `max_domains`), so the maxima cover the whole account.
+    let mut rows: Vec<Value> = Vec::new();
+    for i in &matching {
+        let (step, quota, ips) = app.domain_quota(account, &i.domain).await?;
+        rows.push(json!({
+            "IdentityName": i.domain.as_str(),
+            "IdentityType": "DOMAIN",
+            "SendingEnabled": i.verified,
+            "CurrentReputationLevel": step,
+            "DailyQuota": quota,
+            "SendIp": ips,
+            "TagList": tags_json(&i.tags),
+            "DKIMOption": i.dkim_option,
+        }));
+    }
+    let max = |field: &str| {
+        rows.iter()
+            .filter_map(|r| r[field].as_u64())
+            .max()
+            .unwrap_or(0)
+    };
+    let (max_level, max_quota) = (max("CurrentReputationLevel"), max("DailyQuota"));
+    let rows: Vec<Value> = rows
+        .into_iter()
         .skip(req.offset.unwrap_or(0) as usize)
         .take(limit as usize)
-        .map(|i| {
-            json!({
-                "IdentityName": i.domain.as_str(),
-                "IdentityType": "DOMAIN",
-                "SendingEnabled": i.verified,
-                "CurrentReputationLevel": 0,
-                "DailyQuota": 0,
-                "SendIp": [],
-                "TagList": tags_json(&i.tags),
-                "DKIMOption": i.dkim_option,
-            })
-        })
         .collect();
-    Ok(
-        json!({ "EmailIdentities": rows, "MaxReputationLevel": 0, "MaxDailyQuota": 0, "Total": total }),
-    )
+    Ok(json!({
+        "EmailIdentities": rows,
+        "MaxReputationLevel": max_level,
+        "MaxDailyQuota": max_quota,
+        "Total": total,
+    }))
 }
 
 pub(super) async fn delete<P: Ports>(

@@ -9,12 +9,15 @@ mod sending;
 mod tasks;
 mod templates;
 mod tracking;
+mod warmup;
 
 use serde_json::Value;
 
 use sesame_core::ports::Ports;
 use sesame_core::types::AccountId;
 use sesame_core::{ErrorCode, SesError, Sesame};
+
+pub use warmup::scope_status_json;
 
 /// Actions of the Tencent SES API that this version does not implement yet. They answer
 /// `UnsupportedOperation` (documented in the README), never a fake success.
@@ -80,6 +83,12 @@ pub async fn dispatch<P: Ports>(
         "GetAbuseReport" => feedback::abuse_report(app, account, body).await,
         // Sesame extension: a raw DSN or ARF report, matched to the caller's deliveries.
         "IngestFeedback" => feedback::ingest(app, account, body).await,
+        // Sesame extensions: warm-up status and forecast, plans (creating and assigning them
+        // is for operator accounts).
+        "GetWarmupStatus" => warmup::get_status(app, account, body).await,
+        "ListWarmupPlans" => warmup::list_plans(app, account, body).await,
+        "CreateWarmupPlan" => warmup::create_plan(app, account, body).await,
+        "AssignWarmupPlan" => warmup::assign_plan(app, account, body).await,
         a if UNSUPPORTED.contains(&a) => Err(SesError::new(
             ErrorCode::UnsupportedOperation,
             format!("{a} is not supported by this version of Sesame."),
