@@ -20,6 +20,7 @@ pub async fn run(app: Arc<LocalSesame>, every: Duration, mut shutdown: watch::Re
                         started = report.started,
                         expanded = report.expanded,
                         skipped = report.skipped,
+                        rows_read = report.rows_read,
                         paused = report.paused,
                         completed = report.completed,
                         "task tick"
