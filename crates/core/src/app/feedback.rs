@@ -14,9 +14,7 @@ use crate::error::{ErrorCode, SesError};
 use crate::feedback::report::{self, DsnRecipient, ReportKind};
 use crate::feedback::{BounceKind, classify_status, verp};
 use crate::model::Message;
-use crate::ports::{
-    BounceBlock, Complaint, ComplaintQuery, EventKind, Feedback, Lists, Ports, Records,
-};
+use crate::ports::{Complaint, ComplaintQuery, EventKind, Feedback, Ports, Records};
 use crate::types::{AccountId, EmailAddress, MessageId};
 
 /// Key-derivation purpose of the VERP token key.
@@ -289,7 +287,8 @@ impl<P: Ports> Sesame<P> {
             } else {
                 feedback_type.clone()
             },
-            complained_at: arrival.unwrap_or(now).min(now),
+            complained_at: report.date.unwrap_or(now).min(now),
+            arrived_at: *arrival,
             received_at: now,
             deliver_time: delivery.first().and_then(|d| d.deliver_time),
             reporter: reporter.clone(),
@@ -322,22 +321,16 @@ impl<P: Ports> Sesame<P> {
         }])
     }
 
-    /// Puts a hard-bounced address on the account's bounce blacklist (idempotent).
+    /// Puts a hard-bounced or complaining address on the account's bounce blacklist
+    /// (canonical form, idempotent).
     pub(crate) async fn suppress_bounced(
         &self,
         account: &AccountId,
         recipient: &EmailAddress,
         reason: &str,
     ) -> Result<(), SesError> {
-        self.records
-            .put_bounce_block(&BounceBlock {
-                account: account.clone(),
-                email: recipient.clone(),
-                bounced_at: self.now(),
-                reason: reason.chars().take(500).collect(),
-            })
-            .await?;
-        Ok(())
+        self.add_to_bounce_blacklist(account, recipient, self.now(), reason)
+            .await
     }
 
     /// GetAbuseReport: the account's complaints in the window, filtered, paged.

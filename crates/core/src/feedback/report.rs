@@ -58,6 +58,8 @@ pub struct Report {
     /// The original message's `To` header, if included (for complaints without
     /// `Original-Rcpt-To`).
     pub original_to: Option<String>,
+    /// The report's own `Date:` (when the reporter wrote it), if parseable.
+    pub date: Option<DateTime<Utc>>,
 }
 
 /// Why a message is not a report Sesame understands.
@@ -210,11 +212,16 @@ pub fn parse(raw: &[u8]) -> Result<Report, ReportError> {
         }
     }
     let kind = kind.ok_or(ReportError::NotAReport)?;
+    let date = message
+        .header_raw("Date")
+        .and_then(|d| DateTime::parse_from_rfc2822(d.trim()).ok())
+        .map(|d| d.with_timezone(&Utc));
     Ok(Report {
         kind,
         return_paths,
         original_message_id,
         original_to,
+        date,
     })
 }
 

@@ -23,8 +23,11 @@ pub struct Complaint {
     pub from: String,
     /// ARF `Feedback-Type` (`abuse`, `fraud`, …).
     pub feedback_type: String,
-    /// When the recipient complained (ARF `Arrival-Date`, else when the report arrived).
+    /// When the recipient complained: the report's `Date:`, else when it was ingested.
     pub complained_at: DateTime<Utc>,
+    /// When the message reached the recipient's provider (ARF `Arrival-Date`), if given.
+    #[serde(default)]
+    pub arrived_at: Option<DateTime<Utc>>,
     /// When the report was ingested.
     pub received_at: DateTime<Utc>,
     /// When the message was delivered, if known.

@@ -135,7 +135,7 @@ pub(super) async fn abuse_report<P: Ports>(
                 "TemplateId": c.template_id.map(|t| t.to_string()).unwrap_or_default(),
                 "BulkId": c.message_id.as_str(),
                 "MessageId": c.smtp_message_id,
-                "AbuseTime": datetime(c.complained_at, tz),
+                "AbuseTime": datetime(c.arrived_at.unwrap_or(c.complained_at), tz),
                 "Subject": c.subject,
             })
         })

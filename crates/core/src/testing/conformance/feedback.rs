@@ -41,6 +41,7 @@ fn complaint(owner: &AccountId, msg: &str, rcpt: &str, when: DateTime<Utc>) -> C
         from: "noreply@example.com".into(),
         feedback_type: "abuse".into(),
         complained_at: when,
+        arrived_at: Some(when),
         received_at: when,
         deliver_time: None,
         reporter: "fbl.example".into(),
@@ -527,7 +528,12 @@ pub async fn an_arf_report_suppresses_exactly_its_recipient<R: AllRecords + Clon
     assert_eq!(cat.message_id, id);
     assert_eq!(cat.feedback_type, "abuse");
     assert_eq!(cat.source_ip, "198.51.100.7");
-    assert_eq!(cat.complained_at, at(2, 5) + chrono::Duration::seconds(11));
+    // ComplainTime is the report's Date (11:20 +0800), AbuseTime the Arrival-Date.
+    assert_eq!(cat.complained_at, at(3, 20));
+    assert_eq!(
+        cat.arrived_at,
+        Some(at(2, 5) + chrono::Duration::seconds(11))
+    );
     assert_eq!(cat.template_id, Some(d.template));
     assert!(
         d.app
