@@ -20,4 +20,6 @@ pub use queue::SqliteJobQueue;
 pub use records::SqliteRecords;
 pub use schedules::SqliteSchedules;
 pub use schema::MigrationError;
+#[doc(hidden)]
+pub use schema::create_at_version;
 pub use store::{Durability, OpenError, SqliteStore, StoreOptions};

@@ -4,7 +4,18 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order.
-const MIGRATIONS: &[&str] = &[V1, V2, V3_FEEDBACK, V4_QUOTA, V5_COUNTERS, V6_SCHEDULES, V7_LISTS, V8_WARMUP, V9_TASKS, V10_EVENTS];
+const MIGRATIONS: &[&str] = &[
+    V1,
+    V2,
+    V3_FEEDBACK,
+    V4_QUOTA,
+    V5_COUNTERS,
+    V6_SCHEDULES,
+    V7_LISTS,
+    V8_WARMUP,
+    V9_TASKS,
+    V10_EVENTS,
+];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -116,6 +127,18 @@ ALTER TABLE identities ADD COLUMN dns_check BLOB;
 UPDATE identities SET trusted = verified;
 ";
 
+/// Complaints and event marks (the feedback port).
+const V3_FEEDBACK: &str = crate::records::feedback::MIGRATION;
+
+/// The quota ledger.
+const V4_QUOTA: &str = crate::records::quota::MIGRATION;
+
+/// The statistics counters.
+const V5_COUNTERS: &str = crate::records::counters::MIGRATION;
+
+/// Stored schedules of the local scheduler loop.
+const V6_SCHEDULES: &str = crate::schedules::MIGRATION;
+
 /// Recipient groups and rows, blacklists, unsubscribe configs (the lists port).
 const V7_LISTS: &str = crate::records::lists::MIGRATION;
 
@@ -127,18 +150,6 @@ const V9_TASKS: &str = crate::records::tasks::MIGRATION;
 
 /// Tracking: raw hits, the event feed, engagement flags, unsubscribes, the tracking switch.
 const V10_EVENTS: &str = crate::records::events::MIGRATION;
-
-/// The quota ledger.
-const V4_QUOTA: &str = crate::records::quota::MIGRATION;
-
-/// The statistics counters.
-const V5_COUNTERS: &str = crate::records::counters::MIGRATION;
-
-/// Stored schedules of the local scheduler loop.
-const V6_SCHEDULES: &str = crate::schedules::MIGRATION;
-
-/// Complaints and event marks (the feedback port).
-const V3_FEEDBACK: &str = crate::records::feedback::MIGRATION;
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
@@ -159,6 +170,11 @@ pub enum MigrationError {
 /// Applies every migration the database lacks, in one immediate transaction, so two processes
 /// opening a fresh file at once cannot both migrate it.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
+    migrate_to(conn, LATEST)
+}
+
+/// Applies the migrations the database lacks up to `target` only.
+pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), MigrationError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: u32 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if found > LATEST {
@@ -167,10 +183,19 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
             supported: LATEST,
         });
     }
-    for (version, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    let wanted = MIGRATIONS.iter().take(target as usize);
+    for (version, sql) in wanted.enumerate().skip(found as usize) {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", version as u32 + 1)?;
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Creates (or brings up) the database at `path` at schema version `version` exactly, as an
+/// older build would have left it: what the migration tests start from.
+#[doc(hidden)]
+pub fn create_at_version(path: &std::path::Path, version: u32) -> Result<(), MigrationError> {
+    let mut conn = Connection::open(path)?;
+    migrate_to(&mut conn, version.min(LATEST))
 }

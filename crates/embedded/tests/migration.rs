@@ -25,14 +25,12 @@ INSERT INTO identities VALUES ('b.example.com', 'acme', 1,
 async fn identities_from_schema_1_keep_their_keys_active_and_verified_ones_become_trusted() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("sesame.db");
-    // A full version-1 database: migrate a fresh file to v1 only by running the current
-    // build, then rewrite the identities table as v1 had it and wind the version back.
-    drop(SqliteStore::open(&path).expect("create"));
+    // A full version-1 database (only the first migration applied), whose identities table
+    // is then rewritten as v1 had it, with rows.
+    sesame_embedded::create_at_version(&path, 1).expect("create at v1");
     let raw = rusqlite::Connection::open(&path).expect("raw open");
     raw.execute_batch("DROP TABLE identities;").expect("drop");
     raw.execute_batch(V1_IDENTITIES).expect("v1 rows");
-    raw.pragma_update(None, "user_version", 1)
-        .expect("version 1");
     drop(raw);
 
     let store = SqliteStore::open(&path).expect("migrate");
