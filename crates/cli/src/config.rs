@@ -40,6 +40,8 @@ pub struct Config {
     pub settings: Settings,
     /// Where and how the tracking routes are served (their core settings are in `settings`).
     pub tracking: crate::tracking_config::TrackingConfig,
+    /// Relays of the dedicated sending pools (their names and hosts are in `settings.warmup`).
+    pub pools: sesame_mail::PoolsConfig,
 }
 
 /// Reads an environment variable, treating empty as unset.
@@ -134,6 +136,7 @@ impl Config {
         let recheck_secs: u64 = r.parse("SESAME_RECHECK_SECS", 3600);
         let tick_ms: u64 = r.parse("SESAME_TICK_MS", 2000);
         let tracking = crate::tracking_config::TrackingConfig::load(listen, &mut r.errors);
+        let warmup = crate::warmup_config::WarmupConfig::load(relay.as_deref(), &mut r.errors);
         let config = Config {
             data_dir,
             listen,
@@ -148,9 +151,11 @@ impl Config {
             tick_every: Duration::from_millis(tick_ms),
             settings: Settings {
                 tracking: tracking.settings.clone(),
+                warmup: warmup.settings,
                 ..settings
             },
             tracking,
+            pools: warmup.pools,
         };
         if config.settings.max_attempts == 0 {
             r.errors

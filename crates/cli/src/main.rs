@@ -8,6 +8,8 @@ mod serve;
 mod ticker;
 mod track;
 mod tracking_config;
+mod warmup_cmd;
+mod warmup_config;
 mod wiring;
 mod worker;
 
@@ -84,6 +86,16 @@ enum Command {
     Receivers {
         #[command(subcommand)]
         command: ReceiversCommand,
+    },
+    /// Warm-up: status and forecast, plans, rollover.
+    Warmup {
+        #[command(subcommand)]
+        command: warmup_cmd::WarmupCommand,
+    },
+    /// Sending pools: list, bind an account or domain.
+    Pool {
+        #[command(subcommand)]
+        command: warmup_cmd::PoolCommand,
     },
 }
 
@@ -205,6 +217,8 @@ async fn admin<P: sesame_core::ports::Ports>(
 ) -> anyhow::Result<()> {
     match command {
         Command::Serve { .. } => unreachable!("serve is handled before the backend is built"),
+        Command::Warmup { command } => warmup_cmd::warmup(app, command).await,
+        Command::Pool { command } => warmup_cmd::pool(app, command).await,
         Command::Keys {
             command: KeysCommand::Create { account },
         } => admin::keys_create(app, &account).await,

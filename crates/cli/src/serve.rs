@@ -52,6 +52,11 @@ pub async fn run(config: Config) -> Result<()> {
         config.recheck_every,
         stop_rx.clone(),
     ));
+    let rollover = tokio::spawn(crate::warmup_cmd::rollover_loop(
+        app.clone(),
+        std::time::Duration::from_secs(60),
+        stop_rx.clone(),
+    ));
     tracing::info!(
         listen = %config.listen,
         data_dir = %config.data_dir.display(),
@@ -72,7 +77,7 @@ pub async fn run(config: Config) -> Result<()> {
     let (served, ()) = tokio::join!(server, signal);
     served.context("HTTP server failed")?;
     tracking.finish().await;
-    let _ = tokio::join!(worker, sweeper, scheduler, rechecker, ticker);
+    let _ = tokio::join!(worker, sweeper, scheduler, rechecker, ticker, rollover);
     // Dropping a runtime blocks; do it off the async threads.
     tokio::task::spawn_blocking(move || drop(delivery_runtime))
         .await

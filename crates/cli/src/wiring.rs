@@ -17,7 +17,7 @@ use sesame_embedded::{
     Durability, SqliteJobQueue, SqliteRecords, SqliteSchedules, SqliteStore, StoreOptions,
 };
 use sesame_mail::{
-    AnyMailer, HickoryResolver, MailAuthDkim, OutboxMailer, SmtpMailer, SmtpOptions,
+    AnyMailer, HickoryResolver, MailAuthDkim, OutboxMailer, PoolMailer, SmtpMailer, SmtpOptions,
 };
 
 use crate::config::Config;
@@ -29,7 +29,7 @@ impl Ports for LocalPorts {
     type Records = SqliteRecords;
     type Queue = SqliteJobQueue;
     type Schedules = SqliteSchedules;
-    type Mailer = AnyMailer;
+    type Mailer = PoolMailer;
     type Dkim = MailAuthDkim;
     type Resolver = HickoryResolver;
     type Clock = SystemClock;
@@ -108,6 +108,8 @@ pub fn build(config: &Config) -> Result<Arc<LocalSesame>> {
         }
         None => AnyMailer::Outbox(OutboxMailer::new(config.data_dir.join("outbox"))),
     };
+    let mailer = PoolMailer::new(mailer, &config.pools, SmtpOptions::default().timeout)
+        .context("SESAME_POOLS")?;
     Ok(Arc::new(Sesame::new(
         store.records(),
         store.job_queue(),
