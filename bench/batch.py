@@ -66,6 +66,23 @@ def rss(pid: int) -> tuple[int, int]:
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
 
 
+def run_times(log: str, task_id: int):
+    """When the server logged the start and the completion of the task's first run."""
+    import datetime as dt
+
+    start = end = None
+    with open(log, errors="replace") as f:
+        for line in f:
+            if f"task_id={task_id} " not in line + " ":
+                continue
+            stamp = dt.datetime.fromisoformat(line.split()[0].replace("Z", "+00:00"))
+            if "task run started" in line and start is None:
+                start = stamp
+            elif "task run completed" in line:
+                end = stamp
+    return start, end
+
+
 def task(args) -> None:
     domain = os.environ["BENCH_DOMAIN"]
     started = time.monotonic()
@@ -92,16 +109,17 @@ def task(args) -> None:
         if t["TaskStatus"] == args.until or t["TaskStatus"] == 7:
             break
         time.sleep(args.poll)
-    first = next((s for s in samples if s["sent"] > 0), samples[-1])
     last = samples[-1]
-    span = max(last["t"] - first["t"], 1e-9)
     _, hwm = rss(args.pid)
+    run_start, run_end = run_times(args.log, task_id)
+    run_secs = (run_end - run_start).total_seconds() if run_start and run_end else None
     result = {
         "task_id": task_id,
         "final": t,
         "seconds_to_final": last["t"],
-        "expansion_rate_per_s": round((last["sent"] - first["sent"]) / span) if last["t"] > first["t"] else None,
-        "overall_rate_per_s": round(last["sent"] / last["t"]) if last["t"] > 0 else None,
+        # From the server's own log: the run's start to its completion (every recipient a job).
+        "run_seconds": run_secs,
+        "expansion_rate_per_s": round(t["SendCount"] / run_secs) if run_secs else None,
         "peak_rss_sampled_mib": round(peak_rss / 1024, 1),
         "vm_hwm_mib": round(hwm / 1024, 1),
         "samples": samples,
@@ -124,6 +142,7 @@ def main() -> None:
     t.add_argument("--pid", type=int, required=True)
     t.add_argument("--until", type=int, required=True)
     t.add_argument("--poll", type=float, default=0.5)
+    t.add_argument("--log", required=True)
     t.add_argument("--out", required=True)
     args = p.parse_args()
     {"setup": setup, "csv": csv, "task": task}[args.cmd](args)

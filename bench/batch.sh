@@ -106,13 +106,13 @@ IMPORT_SECS=$(echo "$T1 - $T0" | bc -l)
 
 banner "expand: TaskType 1 over $ROWS recipients (delivery running, $WORKERS workers)"
 "$PY" bench/batch.py task --receiver "$RECEIVER" --template "$TEMPLATE" --pid "$SERVE_PID" \
-    --until 10 --out "$OUT/expand.json"
+    --until 10 --log "$OUT/sesame-expand.log" --out "$OUT/expand.json"
 stop_serve
 
 banner "quota: restart with SESAME_DAILY_QUOTA=500, second task on the same group"
 start_serve sesame-quota.log SESAME_DAILY_QUOTA=500
 "$PY" bench/batch.py task --receiver "$RECEIVER" --template "$TEMPLATE" --pid "$SERVE_PID" \
-    --until 6 --poll 0.2 --out "$OUT/quota.json"
+    --until 6 --poll 0.2 --log "$OUT/sesame-quota.log" --out "$OUT/quota.json"
 sleep 3 # later ticks of the same day must not read or write anything more
 QUOTA_TASK=$("$PY" -c 'import json; print(json.load(open("'"$OUT/quota.json"'"))["task_id"])')
 stop_serve
@@ -143,7 +143,7 @@ to Postfix `smtp-sink` while the task expands, defaults otherwise (chunk 1,000, 
 
 | Target | Measured | Met |
 |---|---|---|
-| expansion ≥ 20,000 recipients/s | {rate:,} recipients/s ({e['final']['SendCount']:,} in {e['seconds_to_final']:.1f} s from BatchSendEmail to TaskStatus 10) | {ok(rate and rate >= 20000)} |
+| expansion ≥ 20,000 recipients/s | {rate:,} recipients/s ({e['final']['SendCount']:,} jobs in {e['run_seconds']:.1f} s from the run's start to its completion, server log; {e['seconds_to_final']:.1f} s from BatchSendEmail to TaskStatus 10 seen by the client) | {ok(rate and rate >= 20000)} |
 | peak RSS of `sesame serve` < 256 MB | {hwm} MiB (VmHWM over import, expansion and delivery) | {ok(hwm < 256)} |
 | day 1 with 500/day: work ∝ 500 | {q_dlv} deliveries written, {q_read} group rows read in {q_ticks} logged ticks; TaskStatus {q['final']['TaskStatus']}, SendCount {q['final']['SendCount']}, CacheCount {q['final']['CacheCount']:,} | {ok(int(q_dlv) == 500 and int(q_read) <= 1000)} |
 | upload ≥ 50,000 recipients/s (lists engineer's target, for reference) | {upload:,.0f} recipients/s (`sesame receivers import` of {rows:,} rows in {import_secs:.1f} s) | {ok(upload >= 50000)} |

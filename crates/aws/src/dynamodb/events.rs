@@ -441,6 +441,67 @@ impl Events for DynamoDbRecords {
             .is_some())
     }
 
+    async fn unsubscribed_among(
+        &self,
+        account: &AccountId,
+        sender: &EmailAddress,
+        recipients: &[EmailAddress],
+    ) -> Result<Vec<bool>, StoreError> {
+        // BatchGetItem, 100 keys per call, instead of a GetItem per recipient.
+        let pk = unsub_pk(account, sender);
+        let wanted: Vec<String> = recipients.iter().map(lower).collect();
+        let mut found = std::collections::HashSet::new();
+        let mut unique: Vec<&String> = wanted.iter().collect();
+        unique.sort();
+        unique.dedup();
+        for chunk in unique.chunks(100) {
+            let keys: Vec<Item> = chunk
+                .iter()
+                .map(|r| Self::key(pk.clone(), r.as_str()))
+                .collect();
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| build_error("BatchGetItem", e))?,
+            );
+            let mut attempt = 0u32;
+            while let Some(request) = pending.take() {
+                if attempt == 8 {
+                    return Err(StoreError::Unavailable(
+                        "unsubscribe keys still unprocessed".into(),
+                    ));
+                }
+                if attempt > 0 {
+                    tokio::time::sleep(Duration::from_millis(50 << attempt.min(5))).await;
+                }
+                attempt += 1;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("BatchGetItem", e))?;
+                for item in out
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default()
+                {
+                    if let Some(AttributeValue::S(sk)) = item.get(SK) {
+                        found.insert(sk.clone());
+                    }
+                }
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty());
+            }
+        }
+        Ok(wanted.iter().map(|r| found.contains(r)).collect())
+    }
+
     async fn set_tracking(&self, account: &AccountId, enabled: bool) -> Result<(), StoreError> {
         let mut item = Self::key(account_pk(account), TRACKING_SK);
         item.insert("enabled".to_owned(), AttributeValue::Bool(enabled));

@@ -194,6 +194,24 @@ pub trait Events: Send + Sync + 'static {
         recipient: &EmailAddress,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
+    /// Which of `recipients` (at most 1 000) unsubscribed from mail of `sender`, in order: the
+    /// batch-task expansion checks a whole chunk at once. The default asks one by one; an
+    /// adapter may answer in one read.
+    fn unsubscribed_among(
+        &self,
+        account: &AccountId,
+        sender: &EmailAddress,
+        recipients: &[EmailAddress],
+    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send {
+        async move {
+            let mut out = Vec::with_capacity(recipients.len());
+            for recipient in recipients {
+                out.push(self.is_unsubscribed(account, sender, recipient).await?);
+            }
+            Ok(out)
+        }
+    }
+
     /// Turns open and click tracking of the account's mail on or off (on by default).
     fn set_tracking(
         &self,

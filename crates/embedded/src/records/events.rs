@@ -338,6 +338,28 @@ impl Events for SqliteRecords {
             .await
     }
 
+    async fn unsubscribed_among(
+        &self,
+        account: &AccountId,
+        sender: &EmailAddress,
+        recipients: &[EmailAddress],
+    ) -> Result<Vec<bool>, StoreError> {
+        let (account, sender) = (account.as_str().to_owned(), lower(sender));
+        let recipients: Vec<String> = recipients.iter().map(lower).collect();
+        // One read transaction for the whole chunk instead of a round trip per recipient.
+        self.store
+            .read(move |tx| {
+                let mut exists = tx.prepare_cached(
+                    "SELECT 1 FROM unsubscribes WHERE account = ?1 AND sender = ?2 AND recipient = ?3",
+                )?;
+                recipients
+                    .iter()
+                    .map(|r| exists.exists(params![account, sender, r]))
+                    .collect()
+            })
+            .await
+    }
+
     async fn set_tracking(&self, account: &AccountId, enabled: bool) -> Result<(), StoreError> {
         let account = account.as_str().to_owned();
         self.store

@@ -450,20 +450,25 @@ where
         for group in candidates.chunks(BLOCKS_BATCH) {
             let emails: Vec<EmailAddress> = group.iter().map(|(_, a)| a.clone()).collect();
             let blocks = self.records.blocks(&task.account, &emails).await?;
-            for ((index, address), block) in group.iter().zip(blocks) {
-                fates[*index] = if block.custom.is_some_and(|c| c.is_active(today)) {
-                    Fate::CustomBlacklisted
+            for ((index, _), block) in group.iter().zip(blocks) {
+                if block.custom.is_some_and(|c| c.is_active(today)) {
+                    fates[*index] = Fate::CustomBlacklisted;
                 } else if block.bounce.is_some() {
-                    Fate::BounceBlacklisted
-                } else if self
-                    .records
-                    .is_unsubscribed(&task.account, &sender, address)
-                    .await?
-                {
-                    Fate::Unsubscribed
-                } else {
-                    Fate::Send
-                };
+                    fates[*index] = Fate::BounceBlacklisted;
+                }
+            }
+        }
+        let (indexes, emails): (Vec<usize>, Vec<EmailAddress>) = candidates
+            .into_iter()
+            .filter(|(i, _)| fates[*i] == Fate::Send)
+            .unzip();
+        let gone = self
+            .records
+            .unsubscribed_among(&task.account, &sender, &emails)
+            .await?;
+        for (index, unsubscribed) in indexes.into_iter().zip(gone) {
+            if unsubscribed {
+                fates[index] = Fate::Unsubscribed;
             }
         }
         Ok(fates)
