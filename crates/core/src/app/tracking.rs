@@ -11,11 +11,12 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::Sesame;
+use super::statistics::{CountedEvent, StatEvent};
 use crate::error::{ErrorCode, SesError};
 use crate::model::Delivery;
 use crate::ports::{DeliveryQuery, Engagement, Event, EventKind, Events, Hit, Ids, Ports, Records};
 use crate::tracking::{HitFacts, Target, TokenClaims, TrackKind, classify};
-use crate::types::{AccountId, EmailAddress, MessageId};
+use crate::types::{AccountId, EmailAddress, Mailbox, MessageId};
 
 /// One request to the pixel or a click link whose token verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +68,7 @@ type CopyKey = (AccountId, MessageId, EmailAddress);
 
 /// What is known about one copy while a batch is classified.
 struct Copy {
+    sender_domain: String,
     delivered_at: Option<DateTime<Utc>>,
     clicks: Vec<(DateTime<Utc>, Target)>,
 }
@@ -181,6 +183,42 @@ impl<P: Ports> Sesame<P> {
         if !events.is_empty() {
             let fresh = self.records.append_events(&events).await?;
             report.events = fresh.iter().filter(|new| **new).count();
+            // Statistics count only what the feed appended now: a replayed hit counts once.
+            for (event, hit) in events
+                .iter()
+                .zip(hits.iter().filter(|h| h.reason.is_human()))
+            {
+                let key = (
+                    event.account.clone(),
+                    event.message_id.clone(),
+                    event.recipient.clone(),
+                );
+                let sender_domain = match copies.get(&key) {
+                    Some(Some(copy)) => copy.sender_domain.clone(),
+                    _ => continue,
+                };
+                let (kind, event_id) = match event.kind {
+                    // Every open counts; a click counts once per delivery (users who clicked).
+                    EventKind::Opened => (StatEvent::Opened, hit.id.clone()),
+                    _ => (
+                        StatEvent::Clicked,
+                        format!(
+                            "{}:{}",
+                            event.message_id,
+                            event.recipient.as_str().to_ascii_lowercase()
+                        ),
+                    ),
+                };
+                self.count_quietly(CountedEvent {
+                    account: event.account.clone(),
+                    kind,
+                    event_id,
+                    at: event.at,
+                    sender_domain,
+                    recipient: event.recipient.clone(),
+                })
+                .await;
+            }
         }
         Ok(report)
     }
@@ -214,7 +252,11 @@ impl<P: Ports> Sesame<P> {
                 100,
             )
             .await?;
+        let sender_domain = Mailbox::parse(&delivery.from)
+            .map(|m| m.address.domain().to_owned())
+            .unwrap_or_default();
         Ok(Some(Copy {
+            sender_domain,
             delivered_at: delivery.deliver_time,
             clicks: earlier
                 .into_iter()
@@ -281,6 +323,19 @@ impl<P: Ports> Sesame<P> {
             detail: sender.as_str().to_owned(),
         };
         self.records.append_events(&[event]).await?;
+        self.count_quietly(CountedEvent {
+            account: claims.account.clone(),
+            kind: StatEvent::Unsubscribed,
+            event_id: format!(
+                "{}:{}",
+                claims.message_id,
+                claims.recipient.as_str().to_ascii_lowercase()
+            ),
+            at: now,
+            sender_domain: sender.domain().to_owned(),
+            recipient: claims.recipient.clone(),
+        })
+        .await;
         tracing::info!(rcpt = %claims.recipient.redacted(), "unsubscribed");
         Ok(Some((sender, language)))
     }

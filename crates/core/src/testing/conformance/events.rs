@@ -81,7 +81,9 @@ pub async fn replayed_events_are_appended_once_and_set_flags_once<E: Events>(e: 
     let again = event("e1", &a, EventKind::Opened, 100, 500);
     let later = event("e2", &a, EventKind::Opened, 200, 201);
     assert_eq!(
-        e.append_events(&[first.clone()]).await.expect("append"),
+        e.append_events(std::slice::from_ref(&first))
+            .await
+            .expect("append"),
         vec![true]
     );
     assert_eq!(
