@@ -24,9 +24,9 @@ use crate::error::{corrupt, sdk_error};
 pub const DEFAULT_COUNTER_SHARDS: u32 = 8;
 
 /// Prefix of a counter's attribute name, keeping counter names apart from `pk`, `sk` …
-const COUNTER_PREFIX: &str = "c:";
+pub(super) const COUNTER_PREFIX: &str = "c:";
 
-fn counters_pk(account: &AccountId, shard: u32) -> String {
+pub(super) fn counters_pk(account: &AccountId, shard: u32) -> String {
     format!("CTR#{account}#{shard}")
 }
 
@@ -34,7 +34,7 @@ fn day_text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
-fn counter_sk(key: &CounterKey) -> String {
+pub(super) fn counter_sk(key: &CounterKey) -> String {
     format!("{}#{}", day_text(key.day), key.dims)
 }
 

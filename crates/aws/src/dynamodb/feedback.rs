@@ -1,23 +1,31 @@
 //! Complaints and event marks (the feedback port).
 //!
 //! An event mark is its own item (`EVENT#<account>#<event id>` / `MARK`), written with
-//! `attribute_not_exists`, so marks of a hot campaign spread over partitions and a replayed
-//! event fails the condition. A complaint lives in its account's partition at
+//! `attribute_not_exists` in one transaction with the counter `ADD` (on a random shard, like
+//! `Counters::add`), so marks of a hot campaign spread over partitions, a replayed event fails
+//! the condition and adds nothing, and a failure leaves neither half. A complaint lives in its account's partition at
 //! `COMPLAINT#<message id>#<recipient>`, written with `attribute_not_exists` (one per
 //! delivery); GetAbuseReport reads the account's complaints and filters them in memory —
 //! complaints are rare (a rate above 0.3 % gets a sender blocked by mailbox providers).
 
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
+use rand::Rng;
 use sesame_core::StoreError;
-use sesame_core::ports::{Complaint, ComplaintQuery, Feedback};
+use sesame_core::ports::{Complaint, ComplaintQuery, CounterKey, Feedback};
 use sesame_core::types::{AccountId, EmailAddress, MessageId};
 
 use sesame_core::model::deliver_status;
 
+use super::counters::{COUNTER_PREFIX, counter_sk, counters_pk};
 use super::item::{Item, Reader, n, s, time};
 use super::table::{DUE_AT, EXPIRES_AT, PENDING, PK, SK, account_pk, delivery_sk, message_pk};
-use super::{DynamoDbRecords, is_condition_failure};
-use crate::error::{corrupt, sdk_error};
+use super::{DynamoDbRecords, cancelled_by_condition, is_condition_failure};
+use crate::error::{build_error, corrupt, sdk_error};
 
 const COMPLAINT_PREFIX: &str = "COMPLAINT#";
 
@@ -33,29 +41,92 @@ fn complaint_from(item: &Item) -> Result<Complaint, StoreError> {
     serde_json::from_str(body).map_err(|e| corrupt(format!("complaint body: {e}")))
 }
 
+/// Attempts of a `count_once` transaction that conflicts with another on the same counter item.
+const CONFLICT_ATTEMPTS: u32 = 5;
+
+/// Whether a transaction was cancelled only because another one touched the same item.
+fn cancelled_by_conflict<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
+            .cancellation_reasons()
+            .iter()
+            .any(|r| r.code() == Some("TransactionConflict")),
+        _ => false,
+    }
+}
+
+impl DynamoDbRecords {
+    /// The `ADD` of a counter addition on one random shard, as a transaction item.
+    fn counter_update(
+        &self,
+        key: &CounterKey,
+        merged: &BTreeMap<&str, i64>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let shard = rand::rng().random_range(0..self.counter_shards.max(1));
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                counters_pk(&key.account, shard),
+                counter_sk(key),
+            )));
+        let mut clauses = Vec::with_capacity(merged.len());
+        for (i, (name, delta)) in merged.iter().enumerate() {
+            clauses.push(format!("#c{i} :d{i}"));
+            update = update
+                .expression_attribute_names(format!("#c{i}"), format!("{COUNTER_PREFIX}{name}"))
+                .expression_attribute_values(format!(":d{i}"), n(delta));
+        }
+        let update = update
+            .update_expression(format!("ADD {}", clauses.join(", ")))
+            .build()
+            .map_err(|e| build_error("TransactWriteItems", e))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+}
+
 impl Feedback for DynamoDbRecords {
-    async fn first_sighting(
+    async fn count_once(
         &self,
         account: &AccountId,
         event_id: &str,
         keep_until: DateTime<Utc>,
+        key: &CounterKey,
+        deltas: &[(&str, i64)],
     ) -> Result<bool, StoreError> {
-        let mut item = Self::key(format!("EVENT#{account}#{event_id}"), "MARK");
-        item.insert(EXPIRES_AT.to_owned(), n(keep_until.timestamp()));
-        let result = self
-            .client
-            .put_item()
+        // One ADD clause per distinct name, as `Counters::add` writes them.
+        let mut merged: BTreeMap<&str, i64> = BTreeMap::new();
+        for (name, delta) in deltas {
+            *merged.entry(name).or_default() += delta;
+        }
+        let mut mark = Self::key(format!("EVENT#{account}#{event_id}"), "MARK");
+        mark.insert(EXPIRES_AT.to_owned(), n(keep_until.timestamp()));
+        let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(mark))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(sdk_error("PutItem", e)),
+            .build()
+            .map_err(|e| build_error("TransactWriteItems", e))?;
+        for attempt in 1..=CONFLICT_ATTEMPTS {
+            let mut request = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().put(put.clone()).build());
+            if !merged.is_empty() {
+                request = request.transact_items(self.counter_update(key, &merged)?);
+            }
+            match request.send().await {
+                Ok(_) => return Ok(true),
+                Err(e) if cancelled_by_condition(&e) => return Ok(false),
+                // Concurrent transactions on one counter shard conflict; nothing was written.
+                Err(e) if cancelled_by_conflict(&e) && attempt < CONFLICT_ATTEMPTS => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt)))
+                        .await;
+                }
+                Err(e) => return Err(sdk_error("TransactWriteItems", e)),
+            }
         }
+        unreachable!("the last attempt returns")
     }
 
     async fn put_complaint(&self, complaint: &Complaint) -> Result<bool, StoreError> {

@@ -1,10 +1,10 @@
 //! Statistics: every countable event updates the daily aggregates once, and
 //! GetStatisticsReport reads them back by day, sender domain and receiving mailbox type.
 //!
-//! Idempotency: an event is counted only after [`Feedback::first_sighting`] wrote its mark
-//! (a conditional write), so a replayed event (queue redelivery, a repeated DSN, a retried
-//! tracking hit) counts once. Crash window: if the process dies between the mark and the
-//! counter addition, that one event is never counted (under-count, never over-count).
+//! Idempotency: an event is counted with [`Feedback::count_once`], which writes the event's
+//! mark (conditionally) and the counter additions in one atomic write, so a replayed event
+//! (queue redelivery, a repeated DSN, a retried tracking hit) counts once, and a crash or a
+//! failed write leaves nothing half done: a retry of the event counts it.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -38,7 +38,7 @@ pub enum StatEvent {
 }
 
 impl StatEvent {
-    fn counter(self) -> &'static str {
+    pub(crate) fn counter(self) -> &'static str {
         match self {
             StatEvent::Requested => "requested",
             StatEvent::Accepted => "accepted",
@@ -132,7 +132,7 @@ pub struct StatisticsQuery {
 }
 
 /// The counters' dimension string: sender domain and recipient domain, lower case.
-fn dims(sender_domain: &str, recipient: &EmailAddress) -> String {
+pub(crate) fn dims(sender_domain: &str, recipient: &EmailAddress) -> String {
     format!(
         "domain={}|mbox={}",
         sender_domain.to_ascii_lowercase(),
@@ -162,20 +162,16 @@ impl<P: Ports> Sesame<P> {
     pub async fn count_event(&self, event: &CountedEvent) -> Result<bool, SesError> {
         let mark = format!("{}:{}", event.kind.counter(), event.event_id);
         let keep = event.at + Duration::days(MARK_RETENTION_DAYS);
-        if !self
-            .records
-            .first_sighting(&event.account, &mark, keep)
-            .await?
-        {
-            return Ok(false);
-        }
         let key = CounterKey {
             account: event.account.clone(),
             day: event.at.with_timezone(&self.settings.timezone).date_naive(),
             dims: dims(&event.sender_domain, &event.recipient),
         };
-        self.records.add(&key, &[(event.kind.counter(), 1)]).await?;
-        Ok(true)
+        let deltas = [(event.kind.counter(), 1)];
+        Ok(self
+            .records
+            .count_once(&event.account, &mark, keep, &key, &deltas)
+            .await?)
     }
 
     /// Like [`Sesame::count_event`], for callers whose own work must not fail with the

@@ -1,5 +1,6 @@
-//! The feedback port: complaints (ARF reports) and the "seen once" marks that make event
-//! counting idempotent. Implemented by the records adapter, like the other stored ports.
+//! The feedback port: complaints (ARF reports), late bounces, and counting an event once (a
+//! mark and the counter additions in one atomic write). Implemented by the records adapter,
+//! like the other stored ports, since it writes the statistics counters' storage too.
 
 use std::future::Future;
 
@@ -7,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
+use crate::ports::CounterKey;
 use crate::types::{AccountId, EmailAddress, MessageId};
 
 /// A recipient's complaint about a message (an RFC 5965 feedback report), matched to the
@@ -61,14 +63,21 @@ pub struct ComplaintQuery {
 
 /// Storage of complaints and of event marks.
 pub trait Feedback: Send + Sync + 'static {
-    /// Marks the event `event_id` of the account as seen. `true` the first time, `false` ever
-    /// after: a conditional write, so of concurrent callers exactly one gets `true`. Marks may
-    /// expire after `keep_until` (a replay older than that counts again).
-    fn first_sighting(
+    /// Counts an event once: unless the account's event `event_id` was marked before, marks
+    /// it and adds `deltas` to the counters of `key` (as [`Counters::add`] does) in one atomic
+    /// write, and returns `true`; otherwise changes nothing and returns `false`. Of concurrent
+    /// callers with one id exactly one counts, and a crash leaves both the mark and the counts
+    /// or neither, so a retried event is never lost nor counted twice. Marks may expire after
+    /// `keep_until` (a replay older than that counts again).
+    ///
+    /// [`Counters::add`]: crate::ports::Counters::add
+    fn count_once(
         &self,
         account: &AccountId,
         event_id: &str,
         keep_until: DateTime<Utc>,
+        key: &CounterKey,
+        deltas: &[(&str, i64)],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Stores a complaint unless one exists for its (account, message, recipient). `true` if

@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 use sesame_core::StoreError;
-use sesame_core::ports::{Complaint, ComplaintQuery, Feedback};
+use sesame_core::ports::{Complaint, ComplaintQuery, CounterKey, Feedback};
 use sesame_core::types::{AccountId, EmailAddress, MessageId};
 
 use super::SqliteRecords;
+use super::quota::day_text;
 use crate::codec::{bound, json, millis, to_json};
 
 /// Schema of the feedback tables (appended to the migrations in `schema.rs`).
@@ -28,11 +29,15 @@ CREATE TABLE event_marks (
 ) WITHOUT ROWID;
 ";
 
-fn first_sighting(
+/// The mark and the counter upserts in one transaction: both or neither. The upsert is the
+/// counters adapter's (`records/counters.rs`), on its table.
+fn count_once(
     tx: &Transaction<'_>,
     account: &AccountId,
     event_id: &str,
     keep_until: DateTime<Utc>,
+    key: &CounterKey,
+    deltas: &[(String, i64)],
 ) -> rusqlite::Result<bool> {
     let n = tx
         .prepare_cached(
@@ -40,7 +45,18 @@ fn first_sighting(
              ON CONFLICT (account, event_id) DO NOTHING",
         )?
         .execute(params![account.as_str(), event_id, millis(keep_until)])?;
-    Ok(n == 1)
+    if n == 0 {
+        return Ok(false);
+    }
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO counters (account, day, dims, name, value) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (account, day, dims, name) DO UPDATE SET value = value + excluded.value",
+    )?;
+    let day = day_text(key.day);
+    for (name, delta) in deltas {
+        upsert.execute(params![key.account.as_str(), day, key.dims, name, delta])?;
+    }
+    Ok(true)
 }
 
 fn put_complaint(tx: &Transaction<'_>, c: &Complaint) -> rusqlite::Result<bool> {
@@ -154,15 +170,19 @@ impl Feedback for SqliteRecords {
             .await
     }
 
-    async fn first_sighting(
+    async fn count_once(
         &self,
         account: &AccountId,
         event_id: &str,
         keep_until: DateTime<Utc>,
+        key: &CounterKey,
+        deltas: &[(&str, i64)],
     ) -> Result<bool, StoreError> {
-        let (account, event_id) = (account.clone(), event_id.to_owned());
+        let (account, event_id, key) = (account.clone(), event_id.to_owned(), key.clone());
+        let deltas: Vec<(String, i64)> =
+            deltas.iter().map(|(n, d)| ((*n).to_owned(), *d)).collect();
         self.store
-            .write(move |tx| first_sighting(tx, &account, &event_id, keep_until))
+            .write(move |tx| count_once(tx, &account, &event_id, keep_until, &key, &deltas))
             .await
     }
 

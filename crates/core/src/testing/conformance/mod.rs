@@ -277,7 +277,7 @@ macro_rules! warmup_gate_conformance {
 macro_rules! feedback_conformance {
     (let $fixture:ident = $make:expr; $port:expr) => {
         $crate::__conformance_tests!(feedback, $fixture, $make, $port;
-            first_sighting_is_true_exactly_once,
+            an_event_counts_once_even_under_concurrent_callers,
             complaints_are_kept_once_per_delivery_and_listed_per_account,
             a_scripted_day_gives_the_hand_computed_statistics,
             a_dsn_suppresses_exactly_its_recipient,

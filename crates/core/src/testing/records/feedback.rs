@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::InMemoryRecords;
 use crate::error::StoreError;
-use crate::ports::{Complaint, ComplaintQuery, Feedback};
+use crate::ports::{Complaint, ComplaintQuery, CounterKey, Counters, Feedback};
 use crate::testing::lock;
 use crate::types::{AccountId, EmailAddress, MessageId};
 
@@ -28,19 +28,25 @@ fn key(account: &AccountId, message_id: &MessageId, recipient: &EmailAddress) ->
 }
 
 impl Feedback for InMemoryRecords {
-    async fn first_sighting(
+    async fn count_once(
         &self,
         account: &AccountId,
         event_id: &str,
         keep_until: DateTime<Utc>,
+        key: &CounterKey,
+        deltas: &[(&str, i64)],
     ) -> Result<bool, StoreError> {
-        let mut state = lock(&self.state);
-        let marks = &mut state.feedback.marks;
-        let k = (account.clone(), event_id.to_owned());
-        if marks.contains_key(&k) {
-            return Ok(false);
+        {
+            let mut state = lock(&self.state);
+            let marks = &mut state.feedback.marks;
+            let k = (account.clone(), event_id.to_owned());
+            if marks.contains_key(&k) {
+                return Ok(false);
+            }
+            marks.insert(k, keep_until);
         }
-        marks.insert(k, keep_until);
+        // A fake cannot crash between the mark and the addition.
+        Counters::add(self, key, deltas).await?;
         Ok(true)
     }
 

@@ -8,8 +8,8 @@ mod port;
 mod scenarios;
 
 pub use port::{
+    an_event_counts_once_even_under_concurrent_callers,
     complaints_are_kept_once_per_delivery_and_listed_per_account,
-    first_sighting_is_true_exactly_once,
 };
 pub use scenarios::{
     a_dsn_suppresses_exactly_its_recipient, a_scripted_day_gives_the_hand_computed_statistics,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::super::fixtures::{account, join_all};
 use super::{addr, at};
-use crate::ports::{Complaint, ComplaintQuery, Feedback};
+use crate::ports::{Complaint, ComplaintQuery, CounterKey, Counters, Feedback};
 use crate::types::{AccountId, MessageId};
 
 fn complaint(owner: &AccountId, msg: &str, rcpt: &str, when: DateTime<Utc>) -> Complaint {
@@ -26,21 +26,43 @@ fn complaint(owner: &AccountId, msg: &str, rcpt: &str, when: DateTime<Utc>) -> C
     }
 }
 
-/// An event mark is written once: of concurrent callers exactly one sees `true`, and the
-/// same id in another account is a different event.
-pub async fn first_sighting_is_true_exactly_once<F: Feedback>(f: &F) {
+/// An event counts once: of concurrent callers with one id exactly one counts, and the
+/// counters show exactly that one addition; the same id in another account is another event.
+pub async fn an_event_counts_once_even_under_concurrent_callers<F: Feedback + Counters>(f: &F) {
     let acme = account("acme");
     let keep = at(0, 0) + chrono::Duration::days(45);
-    let results = join_all((0..8).map(|_| f.first_sighting(&acme, "opened:hit-1", keep))).await;
+    let day = at(0, 0).date_naive();
+    let key = |owner: &AccountId| CounterKey {
+        account: owner.clone(),
+        day,
+        dims: "domain=example.com|mbox=gmail.com".into(),
+    };
+    let k = key(&acme);
+    let deltas = [("opened", 1), ("clicked", 2)];
+    let results =
+        join_all((0..8).map(|_| f.count_once(&acme, "opened:hit-1", keep, &k, &deltas))).await;
     let wins = results.into_iter().filter(|r| *r.as_ref().unwrap()).count();
-    assert_eq!(wins, 1, "exactly one first sighting");
-    assert!(!f.first_sighting(&acme, "opened:hit-1", keep).await.unwrap());
+    assert_eq!(wins, 1, "exactly one caller counts");
     assert!(
-        f.first_sighting(&account("other"), "opened:hit-1", keep)
+        !f.count_once(&acme, "opened:hit-1", keep, &k, &deltas)
             .await
             .unwrap()
     );
-    assert!(f.first_sighting(&acme, "opened:hit-2", keep).await.unwrap());
+    assert!(
+        f.count_once(&acme, "opened:hit-2", keep, &k, &[("opened", 1)])
+            .await
+            .unwrap()
+    );
+    let other = account("other");
+    assert!(
+        f.count_once(&other, "opened:hit-1", keep, &key(&other), &deltas)
+            .await
+            .unwrap()
+    );
+    let rows = f.read(&acme, day, day).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let counts: Vec<(&str, i64)> = rows[0].1.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+    assert_eq!(counts, [("clicked", 2), ("opened", 2)]);
 }
 
 /// One complaint per (account, message, recipient); listing is per account, in the time
