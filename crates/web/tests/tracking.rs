@@ -432,7 +432,7 @@ async fn a_replayed_hit_is_stored_and_counted_once() {
         user_agent: Some(BROWSER.into()),
         ip: None,
     };
-    let first = e.h.app.record_hits(&[hit.clone()]).await.unwrap();
+    let first = e.h.app.record_hits(std::slice::from_ref(&hit)).await.unwrap();
     let replay = e.h.app.record_hits(&[hit.clone(), hit]).await.unwrap();
     assert_eq!((first.stored, first.events), (1, 1));
     assert_eq!(replay.events, 0, "replays append nothing");
