@@ -3,8 +3,8 @@
 //! - raw hit: `HITS#<account>#<message>#<recipient>` / `<at millis, 15 digits>#<hit id>`, with
 //!   `expires_at` (TTL) from the hit; written with BatchWriteItem (a replay rewrites the same
 //!   key with the same content).
-//! - feed entry: `FEED#<account>` / `<cursor>`; its id marker `EVENT#<account>#<id>` /
-//!   `EVENT`; and the engagement item `MSG#…` / `ENG#<recipient>` of the delivery. One
+//! - feed entry: `FEED#<account>` / `<cursor>`; its id marker `FEEDID#<account>#<id>` /
+//!   `FEEDID`; and the engagement item `MSG#…` / `ENG#<recipient>` of the delivery. One
 //!   transaction per event: the marker's `attribute_not_exists` condition makes a replay
 //!   append nothing and set no flag; flags are `if_not_exists`, so the first time wins.
 //! - unsubscribe: `UNSUB#<account>#<sender>` / `<recipient>`; tracking switch:
@@ -130,7 +130,7 @@ fn flag_attribute(kind: EventKind) -> Option<&'static str> {
 impl DynamoDbRecords {
     async fn append_one(&self, e: &Event) -> Result<bool, StoreError> {
         let expires = self.expires_at(e.recorded_at);
-        let mut marker = Self::key(format!("EVENT#{}#{}", e.account, e.id), "EVENT");
+        let mut marker = Self::key(format!("FEEDID#{}#{}", e.account, e.id), "FEEDID");
         let mut entry = Item::from([
             (PK.to_owned(), s(feed_pk(&e.account))),
             (SK.to_owned(), s(e.cursor())),
