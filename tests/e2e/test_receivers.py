@@ -128,7 +128,8 @@ def test_plain_upload_and_documented_errors(api):
 
 
 def test_cli_import_streams_a_csv_into_a_group(api, server, tmp_path):
-    receiver_id = api.call("CreateReceiver", {"ReceiversName": _unique("imported")})["ReceiverId"]
+    created = server.admin("receivers", "create", "--name", _unique("imported"), "--account", "e2e")
+    receiver_id = json.loads(created.strip().splitlines()[-1])["ReceiverId"]
     csv_path = tmp_path / "list.csv"
     lines = ["email,templateData"]
     for n in range(2500):

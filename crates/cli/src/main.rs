@@ -118,6 +118,18 @@ enum KeysCommand {
 
 #[derive(Subcommand)]
 enum ReceiversCommand {
+    /// Create an empty group (as CreateReceiver); prints {"ReceiverId"}.
+    Create {
+        /// ReceiversName, unique in the account.
+        #[arg(long)]
+        name: String,
+        /// Desc.
+        #[arg(long, default_value = "")]
+        desc: String,
+        /// Account owning the group.
+        #[arg(long, default_value = "default")]
+        account: String,
+    },
     /// Append the recipients of a CSV file (`email` or `email,templateData`, optional header)
     /// to a group created with CreateReceiver; streams any size, with a progress bar.
     Import {
@@ -242,6 +254,14 @@ async fn admin<P: sesame_core::ports::Ports>(
         Command::Identity {
             command: IdentityCommand::Check { domain, account },
         } => admin::identity_check(app, &domain, &account).await,
+        Command::Receivers {
+            command:
+                ReceiversCommand::Create {
+                    name,
+                    desc,
+                    account,
+                },
+        } => receivers_import::create(app, &account, &name, &desc).await,
         Command::Receivers {
             command:
                 ReceiversCommand::Import {

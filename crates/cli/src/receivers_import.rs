@@ -1,6 +1,7 @@
-//! `sesame receivers import --receiver ID FILE.csv`: loads a recipient list of any size into
-//! a group, through the same row checks and chunked upload as CreateReceiverDetail[WithData],
-//! without the API's per-request and per-group limits.
+//! `sesame receivers create` (as CreateReceiver) and `sesame receivers import --receiver ID
+//! FILE.csv`, which loads a recipient list of any size into a group through the same row
+//! checks and chunked upload as CreateReceiverDetail[WithData], without the API's per-request
+//! and per-group limits.
 //!
 //! The CSV has one recipient per line: `email` or `email,templateData` (TemplateData a JSON
 //! object, quoted as CSV requires), optionally under a header line starting with `email`.
@@ -81,6 +82,21 @@ impl Rows {
             )));
         }
     }
+}
+
+/// `sesame receivers create`: prints `{"ReceiverId"}`.
+pub async fn create<P: Ports>(
+    app: &Sesame<P>,
+    account: &str,
+    name: &str,
+    desc: &str,
+) -> Result<()> {
+    let Ok(account) = AccountId::parse(account) else {
+        bail!("account names are 1-64 of A-Z a-z 0-9 _ - .");
+    };
+    let id = app.create_receiver(&account, name, desc).await?;
+    println!("{}", json!({ "ReceiverId": id.0 }));
+    Ok(())
 }
 
 /// `sesame receivers import`: prints one JSON line with the upload's counters and speed.

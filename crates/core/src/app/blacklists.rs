@@ -46,21 +46,31 @@ fn emails_necessary() -> SesError {
     )
 }
 
-/// Parses every address of a delete request; one bad address refuses the request.
+/// Parses every address of a delete request; one bad address refuses the request. Each
+/// address is asked for lower-cased and as given, so an entry written in another case (bounce
+/// handling stores the recipient as delivered) is removed too.
 fn parse_all(raw: &[String]) -> Result<Vec<EmailAddress>, SesError> {
     if raw.is_empty() {
         return Err(emails_necessary());
     }
-    raw.iter()
-        .map(|e| {
-            canonical(e).ok_or_else(|| {
-                SesError::new(
-                    ErrorCode::InvalidParameterValueIllegalEmailAddress,
-                    "Every address must be a valid email address.",
-                )
-            })
-        })
-        .collect()
+    let mut all = Vec::with_capacity(raw.len() * 2);
+    for e in raw {
+        let lower = canonical(e).ok_or_else(|| {
+            SesError::new(
+                ErrorCode::InvalidParameterValueIllegalEmailAddress,
+                "Every address must be a valid email address.",
+            )
+        })?;
+        if let Ok(exact) = EmailAddress::parse(e.trim())
+            && exact != lower
+        {
+            all.push(exact);
+        }
+        all.push(lower);
+    }
+    all.sort();
+    all.dedup();
+    Ok(all)
 }
 
 /// Parses an `ExpireDate` (`YYYY-MM-DD`; empty means permanent).

@@ -60,16 +60,30 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<Vec<Option<Suppression>>, SesError> {
         let today = self.today();
         let mut out = Vec::with_capacity(recipients.len());
-        for chunk in recipients.chunks(LOOKUP_CHUNK) {
-            let keys: Vec<EmailAddress> = chunk
-                .iter()
-                .map(|r| canonical(r.as_str()).unwrap_or_else(|| r.clone()))
-                .collect();
+        for chunk in recipients.chunks(LOOKUP_CHUNK / 2) {
+            // Entries are stored lower-cased, but one written as delivered (local part in its
+            // original case) must block too: ask for both forms when they differ.
+            let mut keys: Vec<EmailAddress> = Vec::with_capacity(chunk.len() * 2);
+            for r in chunk {
+                let lower = canonical(r.as_str()).unwrap_or_else(|| r.clone());
+                if &lower != r {
+                    keys.push(r.clone());
+                }
+                keys.push(lower);
+            }
             let blocks = self.records.blocks(account, &keys).await?;
-            out.extend(blocks.iter().map(|b: &Blocks| {
-                if b.custom.as_ref().is_some_and(|c| c.is_active(today)) {
+            let found: std::collections::HashMap<&EmailAddress, &Blocks> =
+                keys.iter().zip(&blocks).collect();
+            out.extend(chunk.iter().map(|r| {
+                let lower = canonical(r.as_str()).unwrap_or_else(|| r.clone());
+                let both = [found.get(r), found.get(&lower)];
+                let blocks = both.iter().flatten();
+                let custom = blocks
+                    .clone()
+                    .any(|b| b.custom.as_ref().is_some_and(|c| c.is_active(today)));
+                if custom {
                     Some(Suppression::CustomBlacklist)
-                } else if b.bounce.is_some() {
+                } else if blocks.clone().any(|b| b.bounce.is_some()) {
                     Some(Suppression::BounceBlacklist)
                 } else {
                     None
@@ -100,5 +114,68 @@ impl<P: Ports> Sesame<P> {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::ports::{BounceBlock, Clock};
+    use crate::settings::Settings;
+    use crate::testing::sesame;
+
+    fn addr(raw: &str) -> EmailAddress {
+        EmailAddress::parse(raw).expect("address")
+    }
+
+    #[tokio::test]
+    async fn custom_entries_block_until_their_last_day_and_bounces_until_lifted() {
+        let app = sesame(Settings::default());
+        let a = AccountId::parse("acme").expect("account");
+        let from = addr("news@example.com");
+        let today = app.today().format("%Y-%m-%d").to_string();
+        app.create_custom_blacklist(&a, &["Ann@Example.org".to_owned()], Some(&today))
+            .await
+            .expect("add");
+        // Bounce handling writes the recipient as delivered, local part in its own case.
+        app.records
+            .put_bounce_block(&BounceBlock {
+                account: a.clone(),
+                email: addr("Bob@example.org"),
+                bounced_at: app.clock.now(),
+                reason: "550 no such user".to_owned(),
+            })
+            .await
+            .expect("bounce");
+        let ask = [
+            addr("ann@example.org"),
+            addr("Bob@example.org"),
+            addr("cy@example.org"),
+        ];
+        assert_eq!(
+            app.suppressions_of(&a, &from, &ask).await.expect("check"),
+            vec![
+                Some(Suppression::CustomBlacklist),
+                Some(Suppression::BounceBlacklist),
+                None
+            ]
+        );
+        let other = AccountId::parse("other").expect("account");
+        assert_eq!(
+            app.suppressions_of(&other, &from, &ask)
+                .await
+                .expect("check"),
+            vec![None, None, None]
+        );
+        app.delete_bounce_blacklist(&a, &["Bob@example.org".to_owned()])
+            .await
+            .expect("lift");
+        app.clock.advance(Duration::days(1));
+        assert_eq!(
+            app.suppressions_of(&a, &from, &ask).await.expect("check"),
+            vec![None, None, None]
+        );
     }
 }
