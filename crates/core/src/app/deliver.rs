@@ -191,6 +191,11 @@ impl<P: Ports> Sesame<P> {
             send_status::OK
         };
         let text = format!("{reply} ({})", bounce.label());
+        // Before the outcome, like the delivered event: a retry appends the same event id.
+        let copy = (&job.account, &job.message_id, &job.recipient);
+        let kind = crate::ports::EventKind::Bounced;
+        self.append_event(copy, kind, "smtp", self.now(), &text)
+            .await?;
         let report = self
             .finish(job, send, deliver_status::REJECTED, &text)
             .await?;
@@ -229,6 +234,10 @@ impl<P: Ports> Sesame<P> {
                 delivery.attempts,
                 bounce.reason.as_str()
             );
+            let copy = (&job.account, &job.message_id, &job.recipient);
+            let kind = crate::ports::EventKind::Bounced;
+            self.append_event(copy, kind, "smtp", self.now(), &text)
+                .await?;
             let report = self
                 .finish(job, send_status::TIMED_OUT, deliver_status::DROPPED, &text)
                 .await?;

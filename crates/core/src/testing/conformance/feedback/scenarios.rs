@@ -5,6 +5,7 @@ use super::day::{ARF, DSN, Day, fill, volume};
 use super::{addr, at};
 use crate::app::{StatEvent, StatisticsQuery};
 use crate::model::deliver_status;
+use crate::ports::EventKind;
 use crate::testing::{AllRecords, RecordingMailer};
 
 /// A scripted day — four requests (one refused), a synchronous hard bounce, two deliveries,
@@ -339,4 +340,15 @@ pub async fn synchronous_replies_are_classified_and_only_hard_bounces_suppress<
         grey.deliver_message
     );
     assert_eq!(d.blocked().await, ["gone@gmail.com"]);
+    // Both bounces are in the event feed, once each (the replayed jobs appended nothing).
+    d.app.clock.set(at(5, 0));
+    let page = d.app.list_events(&d.acme, None, 100).await.unwrap();
+    let mut bounced: Vec<&str> = page
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Bounced)
+        .map(|e| e.recipient.as_str())
+        .collect();
+    bounced.sort();
+    assert_eq!(bounced, ["gone@gmail.com", "spam@qq.com"]);
 }
