@@ -186,17 +186,17 @@ impl RelayPool {
     }
 }
 
-/// The shared mailer plus every dedicated pool's relays.
-pub struct PoolMailer {
-    shared: AnyMailer,
+/// The shared mailer (by default an [`AnyMailer`]) plus every dedicated pool's relays.
+pub struct PoolMailer<M = AnyMailer> {
+    shared: M,
     pools: BTreeMap<PoolName, RelayPool>,
 }
 
-impl PoolMailer {
+impl<M: Mailer> PoolMailer<M> {
     /// Builds the pools (does not connect). `timeout` applies to each relay's connect and
     /// commands.
     pub fn new(
-        shared: AnyMailer,
+        shared: M,
         config: &PoolsConfig,
         timeout: std::time::Duration,
     ) -> Result<Self, PoolConfigError> {
@@ -233,7 +233,7 @@ impl PoolMailer {
     }
 
     /// Only the shared mailer: no dedicated pools.
-    pub fn shared_only(shared: AnyMailer) -> Self {
+    pub fn shared_only(shared: M) -> Self {
         Self {
             shared,
             pools: BTreeMap::new(),
@@ -241,7 +241,7 @@ impl PoolMailer {
     }
 }
 
-impl std::fmt::Debug for PoolMailer {
+impl<M: std::fmt::Debug> std::fmt::Debug for PoolMailer<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PoolMailer")
             .field("shared", &self.shared)
@@ -250,7 +250,7 @@ impl std::fmt::Debug for PoolMailer {
     }
 }
 
-impl Mailer for PoolMailer {
+impl<M: Mailer> Mailer for PoolMailer<M> {
     async fn send(&self, envelope: &Envelope, raw: &[u8]) -> Result<SmtpReply, MailError> {
         self.shared.send(envelope, raw).await
     }

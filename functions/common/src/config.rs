@@ -93,6 +93,9 @@ pub struct LambdaConfig {
     pub schedules: Option<ScheduleTarget>,
     /// Items each statistics counter is spread over (`SESAME_COUNTER_SHARDS`, default 8).
     pub counter_shards: u32,
+    /// Dedicated sending pools as JSON (`SESAME_POOLS_PARAM` or `SESAME_POOLS`; relay URLs may
+    /// carry credentials, hence a parameter); `None`: only the shared pool.
+    pub pools: Option<SecretSource>,
 }
 
 /// The configuration was refused; the message lists every problem.
@@ -223,10 +226,17 @@ impl LambdaConfig {
         ]
         .map(|name| r.get(name));
         let tracking = crate::tracking::settings(tracking, &mut r.problems);
+        let warmup = sesame_core::warmup::WarmupSettings::from_lookup(|name| r.get(name))
+            .unwrap_or_else(|problems| {
+                r.problems.extend(problems);
+                Default::default()
+            });
+        let pools = r.secret("SESAME_POOLS_PARAM", "SESAME_POOLS", false);
         let defaults = Settings::default();
         let settings = Settings {
             timezone,
             tracking,
+            warmup,
             tracking,
             max_attempts: r.parse("SESAME_MAX_ATTEMPTS", defaults.max_attempts),
             retry_base: Duration::from_secs(r.parse("SESAME_RETRY_BASE_SECS", 30)),
@@ -315,6 +325,7 @@ impl LambdaConfig {
             schedule_group,
             schedules,
             counter_shards,
+            pools,
         };
         if r.problems.is_empty() {
             Ok(config)
@@ -440,6 +451,35 @@ mod tests {
         vars.push(("SESAME_RELAY", "smtp://127.0.0.1:2525"));
         let config = read(Function::Deliver, &vars).unwrap();
         assert!(matches!(config.relay, Some(SecretSource::Inline(_))));
+    }
+
+    #[test]
+    fn warm_up_knobs_and_pools_are_read_and_bad_values_reported() {
+        let mut vars = minimal();
+        vars.extend([
+            ("SESAME_POOLS_PARAM", "/sesame/pools"),
+            ("SESAME_WARMUP_IDLE_DAYS", "10"),
+            ("SESAME_TRANSACTIONAL_PER_SECOND", "20"),
+            ("SESAME_OPERATOR_ACCOUNTS", "ops"),
+        ]);
+        let config = read(Function::Api, &vars).unwrap();
+        assert_eq!(
+            config.pools,
+            Some(SecretSource::Parameter("/sesame/pools".into()))
+        );
+        assert_eq!(config.settings.warmup.policy.idle_days, 10);
+        assert_eq!(config.settings.warmup.transactional_per_second, 20);
+        assert_eq!(config.settings.warmup.operators.len(), 1);
+        assert_eq!(read(Function::Api, &minimal()).unwrap().pools, None);
+
+        let mut vars = minimal();
+        vars.extend([
+            ("SESAME_WARMUP_ADVANCE_SHARE", "80%"),
+            ("SESAME_POOLS", "{}"),
+            ("SESAME_POOLS_PARAM", "/sesame/pools"),
+        ]);
+        let problems = read(Function::Api, &vars).unwrap_err().problems;
+        assert_eq!(problems.len(), 2, "{problems:?}");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use sesame_aws::{DynamoDbRecords, EventBridgeSchedules, SqsJobQueue};
 use sesame_core::Sesame;
 pub use sesame_core::ports::OsIds;
 use sesame_core::ports::{Envelope, MailError, Mailer, Ports, SmtpReply, SystemClock};
-use sesame_mail::{HickoryResolver, MailAuthDkim, SmtpMailer};
+use sesame_mail::{HickoryResolver, MailAuthDkim, PoolMailer, SmtpMailer};
 
 /// The mailer of a function: the SMTP relay in `deliver`; none in the functions that only
 /// accept and enqueue mail (api, scheduler), so they never hold the relay's credentials.
@@ -39,7 +39,8 @@ impl Ports for AwsPorts {
     type Records = DynamoDbRecords;
     type Queue = SqsJobQueue;
     type Schedules = EventBridgeSchedules;
-    type Mailer = RelayMailer;
+    /// The relay (`shared`) plus the dedicated pools of `SESAME_POOLS`.
+    type Mailer = PoolMailer<RelayMailer>;
     type Dkim = MailAuthDkim;
     type Resolver = HickoryResolver;
     type Clock = SystemClock;

@@ -8,7 +8,9 @@ use sesame_aws::{DynamoDbRecords, EventBridgeSchedules, SqsJobQueue};
 use sesame_core::Sesame;
 use sesame_core::ports::SystemClock;
 use sesame_core::secrets::SecretBox;
-use sesame_mail::{HickoryResolver, MailAuthDkim, RelayUrl, SmtpMailer, SmtpOptions};
+use sesame_mail::{
+    HickoryResolver, MailAuthDkim, PoolMailer, PoolsConfig, RelayUrl, SmtpMailer, SmtpOptions,
+};
 
 use crate::config::{LambdaConfig, SecretSource, decode_master_key};
 use crate::ports::{AwsPorts, AwsSesame, OsIds, RelayMailer};
@@ -33,6 +35,14 @@ pub enum WiringError {
     /// The DNS resolver could not be set up.
     #[error(transparent)]
     Resolver(#[from] sesame_mail::ResolverSetupError),
+    /// The pool configuration is refused.
+    #[error("the pools ({source_name}) are not usable: {reason}")]
+    Pools {
+        /// Where they came from.
+        source_name: String,
+        /// Why (never a relay URL: it may carry credentials).
+        reason: String,
+    },
     /// The relay URL is refused.
     #[error("the relay URL ({source_name}) is not usable: {reason}")]
     Relay {
@@ -89,9 +99,19 @@ pub async fn build(config: &LambdaConfig) -> Result<Arc<AwsSesame>, WiringError>
             source_name: source_name(&config.master_key, "SESAME_MASTER_KEY"),
         })
     };
+    let pools = async {
+        let Some(source) = &config.pools else {
+            return Ok(PoolsConfig::default());
+        };
+        let raw = resolve(&ssm, source).await?;
+        PoolsConfig::parse(&raw).map_err(|e| WiringError::Pools {
+            source_name: source_name(source, "SESAME_POOLS"),
+            reason: e.to_string(),
+        })
+    };
     let mailer = async {
         let Some(source) = &config.relay else {
-            return Ok(RelayMailer::Unset);
+            return Ok((RelayMailer::Unset, Vec::new()));
         };
         let refused = |reason: String| WiringError::Relay {
             source_name: source_name(source, "SESAME_RELAY"),
@@ -104,9 +124,17 @@ pub async fn build(config: &LambdaConfig) -> Result<Arc<AwsSesame>, WiringError>
             ..SmtpOptions::default()
         };
         let smtp = SmtpMailer::new(&url, options).map_err(|e| refused(e.to_string()))?;
-        Ok(RelayMailer::Smtp(smtp))
+        Ok((RelayMailer::Smtp(smtp), vec![url.host.clone()]))
     };
-    let (secrets, mailer) = tokio::try_join!(master_key, mailer)?;
+    let (secrets, (mailer, shared_hosts), pools) = tokio::try_join!(master_key, mailer, pools)?;
+    let mailer = PoolMailer::new(mailer, &pools, SmtpOptions::default().timeout).map_err(|e| {
+        WiringError::Pools {
+            source_name: "SESAME_POOLS".into(),
+            reason: e.to_string(),
+        }
+    })?;
+    let mut settings = config.settings.clone();
+    settings.warmup.pools = pools.infos(shared_hosts);
     let resolver = HickoryResolver::new(config.dns_server)?;
 
     let records = DynamoDbRecords::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table)
@@ -127,7 +155,7 @@ pub async fn build(config: &LambdaConfig) -> Result<Arc<AwsSesame>, WiringError>
         resolver,
         SystemClock,
         OsIds,
-        config.settings.clone(),
+        settings,
         secrets,
     )))
 }

@@ -34,6 +34,8 @@ pub async fn handle<P: Ports>(
     match trigger {
         Trigger::Tick => {
             let requeued = app.requeue_stale(stale_grace).await?;
+            // Warm-up first, so the task tick below reserves against today's quotas.
+            let rollover = app.roll_over_warmups().await?;
             // Batch tasks: start due runs and expand chunks, tick after tick while a tick
             // stops at its chunk budget with work left (bounded: the next minute continues).
             let mut started = 0;
@@ -46,7 +48,12 @@ pub async fn handle<P: Ports>(
                     break;
                 }
             }
-            Ok(json!({"requeued": requeued, "task_runs_started": started, "expanded": expanded}))
+            Ok(json!({
+                "requeued": requeued,
+                "warmup_days_judged": rollover.judged,
+                "task_runs_started": started,
+                "expanded": expanded,
+            }))
         }
         Trigger::Fired(payload) => match app.run_fired(&payload).await? {
             FiredReport::Task(report) => Ok(json!({
@@ -55,6 +62,10 @@ pub async fn handle<P: Ports>(
             })),
             FiredReport::Dropped(reason) => Ok(json!({"refused": reason})),
         },
+        Trigger::Rollover => {
+            let report = app.roll_over_warmups().await?;
+            Ok(json!({"warmup_scopes": report.scopes, "warmup_days_judged": report.judged}))
+        }
         Trigger::Recheck => {
             let report = app.recheck_identities().await?;
             Ok(json!({
@@ -129,14 +140,14 @@ mod tests {
         let early = handle(&app, GRACE, event.clone()).await.unwrap();
         assert_eq!(
             early,
-            json!({"requeued": 0, "task_runs_started": 0, "expanded": 0})
+            json!({"requeued": 0, "warmup_days_judged": 0, "task_runs_started": 0, "expanded": 0})
         );
 
         app.clock.advance(chrono::Duration::minutes(5));
         let late = handle(&app, GRACE, event).await.unwrap();
         assert_eq!(
             late,
-            json!({"requeued": 1, "task_runs_started": 0, "expanded": 0})
+            json!({"requeued": 1, "warmup_days_judged": 0, "task_runs_started": 0, "expanded": 0})
         );
         assert_eq!(app.queue.len(), 1);
     }
@@ -147,7 +158,7 @@ mod tests {
         let input = fixture(include_str!("../events/scheduler-tick.json"));
         assert_eq!(
             handle(&app, GRACE, input).await.unwrap(),
-            json!({"requeued": 0, "task_runs_started": 0, "expanded": 0})
+            json!({"requeued": 0, "warmup_days_judged": 0, "task_runs_started": 0, "expanded": 0})
         );
     }
 
@@ -157,6 +168,40 @@ mod tests {
         let input = fixture(include_str!("../events/scheduler-task.json"));
         let summary = handle(&app, GRACE, input).await.unwrap();
         assert_eq!(summary, json!({"task_runs_started": 0, "expanded": 0}));
+    }
+
+    #[tokio::test]
+    async fn the_rollover_input_and_the_tick_judge_each_finished_quota_day_once() {
+        let app = app();
+        let account = AccountId::parse("acme").unwrap();
+        let domain = sesame_core::types::Domain::parse("mail.example.com").unwrap();
+        assert_eq!(
+            app.reserve_batch(&account, &domain, 500)
+                .await
+                .unwrap()
+                .granted,
+            500
+        );
+        app.clock.advance(chrono::Duration::days(1));
+        let input = fixture(include_str!("../events/scheduler-rollover.json"));
+        let summary = handle(&app, GRACE, input.clone()).await.unwrap();
+        assert_eq!(
+            summary,
+            json!({"warmup_scopes": 1, "warmup_days_judged": 1})
+        );
+        let again = handle(&app, GRACE, input).await.unwrap();
+        assert_eq!(again, json!({"warmup_scopes": 1, "warmup_days_judged": 0}));
+        app.clock.advance(chrono::Duration::days(1));
+        let tick = fixture(include_str!("../events/scheduler-tick.json"));
+        let summary = handle(&app, GRACE, tick).await.unwrap();
+        assert_eq!(summary["warmup_days_judged"], 1, "{summary}");
+        assert_eq!(
+            app.reserve_batch(&account, &domain, 5_000)
+                .await
+                .unwrap()
+                .granted,
+            1_000
+        );
     }
 
     #[tokio::test]

@@ -3,7 +3,8 @@
 //! - an EventBridge rule event (`"detail-type": "Scheduled Event"`), as sent by the
 //!   one-minute `Schedule` in template.yaml;
 //! - an EventBridge Scheduler target input, which is our own versioned JSON:
-//!   `{"v":1,"kind":"tick"}` or `{"v":1,"kind":"recheck"}` for the function's own schedules;
+//!   `{"v":1,"kind":"tick"}`, `{"v":1,"kind":"recheck"}` or `{"v":1,"kind":"rollover"}` for
+//!   the function's own schedules;
 //!   any other version 1 kind is a schedule core made (a batch task:
 //!   `{"v":1,"kind":"task","task_id":…}`) and goes to core's `run_fired` as it is, which
 //!   drops what it does not understand. Unknown versions and fields of the function's own
@@ -22,6 +23,9 @@ pub enum Trigger {
     /// The hourly DNS re-check of sender domains: disables a domain whose records disappeared
     /// and activates pending DKIM keys that were published.
     Recheck,
+    /// The warm-up rollover alone: judge every scope's finished quota days (the tick does
+    /// it too; this kind lets a schedule at local midnight do it at once).
+    Rollover,
     /// A schedule core created (one-time or recurring batch task): its payload, verbatim.
     Fired(String),
 }
@@ -57,6 +61,8 @@ enum InputV1 {
     Tick {},
     /// `{"v":1,"kind":"recheck"}`.
     Recheck {},
+    /// `{"v":1,"kind":"rollover"}`.
+    Rollover {},
 }
 
 impl From<InputV1> for Trigger {
@@ -64,6 +70,7 @@ impl From<InputV1> for Trigger {
         match input {
             InputV1::Tick {} => Trigger::Tick,
             InputV1::Recheck {} => Trigger::Recheck,
+            InputV1::Rollover {} => Trigger::Rollover,
         }
     }
 }
@@ -84,9 +91,11 @@ pub fn parse(payload: Value) -> Result<Trigger, TriggerError> {
         return Err(TriggerError::UnsupportedVersion(version));
     }
     match fields.get("kind").and_then(Value::as_str) {
-        Some("tick" | "recheck") | None => serde_json::from_value::<InputV1>(Value::Object(fields))
-            .map(Trigger::from)
-            .map_err(TriggerError::Invalid),
+        Some("tick" | "recheck" | "rollover") | None => {
+            serde_json::from_value::<InputV1>(Value::Object(fields))
+                .map(Trigger::from)
+                .map_err(TriggerError::Invalid)
+        }
         Some(_) => {
             fields.insert("v".to_owned(), Value::from(version));
             Ok(Trigger::Fired(Value::Object(fields).to_string()))
@@ -119,6 +128,19 @@ mod tests {
             parse(serde_json::from_str(event).unwrap()).unwrap(),
             Trigger::Tick
         );
+    }
+
+    #[test]
+    fn a_rollover_input_is_a_rollover_and_extra_fields_are_refused() {
+        let input = include_str!("../events/scheduler-rollover.json");
+        assert_eq!(
+            parse(serde_json::from_str(input).unwrap()).unwrap(),
+            Trigger::Rollover
+        );
+        assert!(matches!(
+            parse(json!({"v": 1, "kind": "rollover", "day": "2026-01-01"})),
+            Err(TriggerError::Invalid(_))
+        ));
     }
 
     #[test]
