@@ -59,6 +59,17 @@ impl<P: Ports> Sesame<P> {
         account: &AccountId,
         domain: &Domain,
     ) -> Result<PoolName, StoreError> {
+        // Without dedicated pools every binding resolves to `shared`: skip the reads (this
+        // runs once per delivery).
+        if self
+            .settings
+            .warmup
+            .pools
+            .iter()
+            .all(|p| p.name.is_shared())
+        {
+            return Ok(PoolName::shared());
+        }
         let subjects = [
             PoolSubject::Domain {
                 account: account.clone(),
