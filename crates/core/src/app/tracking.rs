@@ -4,17 +4,20 @@
 //! The edge verifies tokens itself (no store read) and hands hits over in batches; nothing here
 //! decides what the HTTP answer is.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::Sesame;
-use super::statistics::{CountedEvent, StatEvent};
+use super::statistics::{CountedEvent, StatEvent, dims};
 use crate::error::{ErrorCode, SesError};
 use crate::model::Delivery;
-use crate::ports::{DeliveryQuery, Engagement, Event, EventKind, Events, Hit, Ids, Ports, Records};
+use crate::ports::{
+    CounterKey, Counters, DeliveryQuery, Engagement, Event, EventKind, Events, Hit, Ids, Ports,
+    Records,
+};
 use crate::tracking::{HitFacts, Target, TokenClaims, TrackKind, classify};
 use crate::types::{AccountId, EmailAddress, Mailbox, MessageId};
 
@@ -183,44 +186,69 @@ impl<P: Ports> Sesame<P> {
         if !events.is_empty() {
             let fresh = self.records.append_events(&events).await?;
             report.events = fresh.iter().filter(|new| **new).count();
-            // Statistics count only what the feed appended now: a replayed hit counts once.
-            for (event, hit) in events
-                .iter()
-                .zip(hits.iter().filter(|h| h.reason.is_human()))
-            {
-                let key = (
-                    event.account.clone(),
-                    event.message_id.clone(),
-                    event.recipient.clone(),
-                );
-                let sender_domain = match copies.get(&key) {
-                    Some(Some(copy)) => copy.sender_domain.clone(),
-                    _ => continue,
-                };
-                let (kind, event_id) = match event.kind {
-                    // Every open counts; a click counts once per delivery (users who clicked).
-                    EventKind::Opened => (StatEvent::Opened, hit.id.clone()),
-                    _ => (
-                        StatEvent::Clicked,
-                        format!(
-                            "{}:{}",
-                            event.message_id,
-                            event.recipient.as_str().to_ascii_lowercase()
-                        ),
-                    ),
-                };
-                self.count_quietly(CountedEvent {
-                    account: event.account.clone(),
-                    kind,
-                    event_id,
-                    at: event.at,
-                    sender_domain,
-                    recipient: event.recipient.clone(),
-                })
-                .await;
-            }
+            self.count_engagement(&events, &hits, &fresh, &copies).await;
         }
         Ok(report)
+    }
+
+    /// Counts newly appended human opens and clicks in the statistics. The feed's id check
+    /// is the idempotency mark (a replayed hit appends nothing, so counts nothing), so opens
+    /// (counted every time) are summed per counter key and added once per batch; clicks count
+    /// once per delivery (users who clicked) through the statistics' own marks. Failures are
+    /// logged: statistics never fail recording.
+    async fn count_engagement(
+        &self,
+        events: &[Event],
+        hits: &[Hit],
+        fresh: &[bool],
+        copies: &HashMap<CopyKey, Option<Copy>>,
+    ) {
+        let human = hits.iter().filter(|h| h.reason.is_human());
+        let mut opens: BTreeMap<CounterKey, i64> = BTreeMap::new();
+        let mut clicked: HashSet<CopyKey> = HashSet::new();
+        for ((event, _hit), _) in events.iter().zip(human).zip(fresh).filter(|(_, new)| **new) {
+            let key = (
+                event.account.clone(),
+                event.message_id.clone(),
+                event.recipient.clone(),
+            );
+            let Some(Some(copy)) = copies.get(&key) else {
+                continue;
+            };
+            match event.kind {
+                EventKind::Opened => {
+                    let counter = CounterKey {
+                        account: event.account.clone(),
+                        day: event.at.with_timezone(&self.settings.timezone).date_naive(),
+                        dims: dims(&copy.sender_domain, &event.recipient),
+                    };
+                    *opens.entry(counter).or_default() += 1;
+                }
+                _ if clicked.insert(key) => {
+                    let event_id = format!(
+                        "{}:{}",
+                        event.message_id,
+                        event.recipient.as_str().to_ascii_lowercase()
+                    );
+                    self.count_quietly(CountedEvent {
+                        account: event.account.clone(),
+                        kind: StatEvent::Clicked,
+                        event_id,
+                        at: event.at,
+                        sender_domain: copy.sender_domain.clone(),
+                        recipient: event.recipient.clone(),
+                    })
+                    .await;
+                }
+                _ => {}
+            }
+        }
+        for (key, n) in opens {
+            let deltas = [(StatEvent::Opened.counter(), n)];
+            if let Err(e) = self.records.add(&key, &deltas).await {
+                tracing::warn!(error = %e, opens = n, "opens not counted");
+            }
+        }
     }
 
     /// The delivery of the copy a token names (scoped to the token's account) and its recent
