@@ -226,6 +226,7 @@ impl<P: Ports> Sesame<P> {
         if bounce.kind == BounceKind::Hard {
             self.suppress_bounced(account, &rcpt, &text).await?;
             result.suppressed = true;
+            self.note_warmup_event(account, &message, true).await;
         }
         self.count_quietly(CountedEvent {
             account: account.clone(),
@@ -311,6 +312,7 @@ impl<P: Ports> Sesame<P> {
         // (DeleteBlackList): the bounce blacklist is the account's suppression list.
         let reason = format!("complaint: feedback-type {}", complaint.feedback_type);
         self.suppress_bounced(account, &rcpt, &reason).await?;
+        self.note_warmup_event(account, &message, false).await;
         tracing::info!(message_id = %message.id, rcpt = %rcpt.redacted(), "complaint recorded");
         Ok(vec![IngestResult {
             kind: "complaint",

@@ -149,6 +149,28 @@ impl<P: Ports> Sesame<P> {
         self.note_event(account, domain, complaint_key).await
     }
 
+    /// Counts an asynchronous hard bounce (`hard_bounce`) or a complaint about `message`
+    /// against its sending domain's scopes, for the warm-up policy. Best effort: a failure is
+    /// logged, never fails the report's ingestion.
+    pub(crate) async fn note_warmup_event(
+        &self,
+        account: &AccountId,
+        message: &crate::model::Message,
+        hard_bounce: bool,
+    ) {
+        let Ok(domain) = Domain::parse(message.from.address.domain()) else {
+            return;
+        };
+        let noted = if hard_bounce {
+            self.note_hard_bounce(account, &domain).await
+        } else {
+            self.note_complaint(account, &domain).await
+        };
+        if let Err(e) = noted {
+            tracing::warn!(error = %e, "counting a warm-up event failed");
+        }
+    }
+
     async fn note_event(
         &self,
         account: &AccountId,

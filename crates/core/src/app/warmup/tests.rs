@@ -526,3 +526,29 @@ async fn send_email_counts_toward_the_quota_and_its_rate_limit_refuses_with_noth
     );
     assert_eq!(w.app.queue.len(), 2, "only the accepted message's jobs");
 }
+
+#[tokio::test]
+async fn complaints_at_the_limit_make_a_bad_day() {
+    let w = world(settings()).await;
+    w.app
+        .reserve_batch(&w.account, &w.domain, 500)
+        .await
+        .unwrap();
+    w.app.clock.advance(Duration::days(1));
+    w.app.roll_over_warmups().await.unwrap();
+    w.app
+        .reserve_batch(&w.account, &w.domain, 1_000)
+        .await
+        .unwrap();
+    // 0.1% of 1,000 sends is one complaint.
+    w.app.note_complaint(&w.account, &w.domain).await.unwrap();
+    w.app.clock.advance(Duration::days(1));
+    w.app.roll_over_warmups().await.unwrap();
+    let status = &w.app.warmup_status(Some(&w.account), 0).await.unwrap()[0];
+    assert_eq!(status.step, 1);
+    let decision = status.last_decision.as_ref().unwrap();
+    assert_eq!(
+        decision.reason,
+        "bad day: complaint rate 0.1% reached the limit 0.1%"
+    );
+}
