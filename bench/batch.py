@@ -49,11 +49,17 @@ def setup(args) -> None:
         json.dump({"template": tpl["TemplateID"], "receiver": rcv["ReceiverId"]}, f)
 
 
+# Recipient domains of the synthetic list: a few big mailbox providers and a tail, as real
+# lists have (statistics are counted per recipient domain and chunk).
+DOMAINS = ["gmail.com", "qq.com", "163.com", "outlook.com", "yahoo.com", "126.com", "hotmail.com",
+           "icloud.com", "sina.com", "foxmail.com"] + [f"corp{i}.example.org" for i in range(30)]
+
+
 def csv(args) -> None:
     with open(args.path, "w") as f:
         f.write("email\n")
         for i in range(args.rows):
-            f.write(f"reader{i}@news-{i % 997}.example.org\n")
+            f.write(f"reader{i}@{DOMAINS[i % len(DOMAINS)]}\n")
 
 
 def rss(pid: int) -> tuple[int, int]:

@@ -9,17 +9,18 @@
 //! back the quota it reserved for them. Work per tick is bounded by the chunk size, so a day
 //! with a quota of 500 reads about 500 rows of a list of millions.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
 use super::super::Sesame;
+use super::super::statistics::{StatEvent, dims};
 use super::{AD_MARKER, schedule_name};
 use crate::error::SesError;
 use crate::model::{Delivery, Message, deliver_status, send_status};
 use crate::ports::{
-    Events, Lists, Ports, ReceiverDetail, ReceiverStatus, Records, RunCounts, Schedules, Task,
-    TaskDelivery, TaskStatus, TaskType, Tasks, next_after,
+    CounterKey, Counters, Events, Lists, Ports, ReceiverDetail, ReceiverStatus, Records, RunCounts,
+    Schedules, Task, TaskDelivery, TaskStatus, TaskType, Tasks, next_after,
 };
 use crate::types::{AccountId, EmailAddress, Mailbox};
 use crate::warmup::{next_rollover, quota_day};
@@ -69,12 +70,16 @@ where
     /// Safe to call from any number of processes at once (every step is a compare-and-set).
     #[tracing::instrument(skip(self), err)]
     pub async fn tick(&self) -> Result<TickReport, SesError> {
+        let mut state = TickState::default();
+        let result = self.run_tick(&mut state).await;
+        self.flush_counts(state.counts).await;
+        result
+    }
+
+    async fn run_tick(&self, state: &mut TickState) -> Result<TickReport, SesError> {
         let now = self.now();
         let mut report = TickReport::default();
         let mut budget = self.settings.tasks.chunks_per_tick.max(1);
-        // Accounts whose daily quota ran out during this tick: younger tasks of the account
-        // do not take what older ones are waiting for (first in, first out).
-        let mut exhausted: HashSet<AccountId> = HashSet::new();
         // Bounded even if a store kept refusing every compare-and-set.
         for _round in 0..budget + 2 {
             let due = self.records.due_tasks(now, DUE_PAGE).await?;
@@ -85,7 +90,7 @@ where
                     return Ok(report);
                 }
                 let id = task.id;
-                match self.step(task, now, &mut exhausted, &mut report).await {
+                match self.step(task, now, state, &mut report).await {
                     Ok(Step::Chunk) => {
                         budget -= 1;
                         progressed = true;
@@ -107,7 +112,7 @@ where
         &self,
         task: Task,
         now: DateTime<Utc>,
-        exhausted: &mut HashSet<AccountId>,
+        state: &mut TickState,
         report: &mut TickReport,
     ) -> Result<Step, SesError> {
         if task.deleted {
@@ -119,10 +124,10 @@ where
                 self.start_run(task, now, report).await
             }
             TaskStatus::Sending | TaskStatus::PausedToday => {
-                if exhausted.contains(&task.account) {
+                if state.exhausted.contains(&task.account) {
                     return self.pause(task, now, report).await;
                 }
-                self.expand_chunk(task, now, exhausted, report).await
+                self.expand_chunk(task, now, state, report).await
             }
             TaskStatus::Done | TaskStatus::Error => {
                 self.settle(task, now, |t| t.wake_at = None).await
@@ -277,7 +282,7 @@ where
         &self,
         mut task: Task,
         now: DateTime<Utc>,
-        exhausted: &mut HashSet<AccountId>,
+        state: &mut TickState,
         report: &mut TickReport,
     ) -> Result<Step, SesError> {
         if task.cursor >= task.end_seq {
@@ -285,7 +290,7 @@ where
         }
         let left = self.quota_left(&task, now).await?;
         if left == Some(0) {
-            exhausted.insert(task.account.clone());
+            state.exhausted.insert(task.account.clone());
             return self.pause(task, now, report).await;
         }
         let want = (self.settings.tasks.chunk.max(1))
@@ -341,6 +346,7 @@ where
         // Rows already written by an interrupted expansion were paid for then.
         self.release_for_task(&task, present, now).await?;
         if !fresh.is_empty() {
+            state.count(&task, &fresh, quota_day(now, self.settings.timezone));
             self.enqueue_deliveries(&task.account, &task.run_message_id(task.run), &fresh)
                 .await;
         }
@@ -360,7 +366,7 @@ where
         }
         let paused = granted < sendable;
         if paused {
-            exhausted.insert(task.account.clone());
+            state.exhausted.insert(task.account.clone());
             task.status = TaskStatus::PausedToday;
             task.wake_at = Some(next_rollover(
                 quota_day(now, self.settings.timezone),
@@ -422,6 +428,21 @@ where
             }
         }
         Ok(Step::Changed)
+    }
+
+    /// Writes the statistics a tick gathered: one counter write per account, day and
+    /// recipient domain, not per recipient or chunk. A failure is logged: statistics never
+    /// stop a task (a crash mid-tick loses that tick's counts, never the deliveries).
+    async fn flush_counts(&self, counts: BTreeMap<CounterKey, i64>) {
+        for (key, n) in counts {
+            let deltas = [
+                (StatEvent::Requested.counter(), n),
+                (StatEvent::Accepted.counter(), n),
+            ];
+            if let Err(e) = self.records.add(&key, &deltas).await {
+                tracing::warn!(error = %e, "task requests not counted");
+            }
+        }
     }
 
     /// Whether each row is sent, or why not.
@@ -497,6 +518,34 @@ where
             },
             data: merged_data(&task.template_data, row.template_data.as_deref()),
         })
+    }
+}
+
+/// What one tick carries from step to step.
+#[derive(Default)]
+struct TickState {
+    /// Accounts whose daily quota ran out during this tick: younger tasks of the account do
+    /// not take what older ones are waiting for (first in, first out).
+    exhausted: HashSet<AccountId>,
+    /// `RequestCount`/`AcceptedCount` of recipients this tick made into deliveries.
+    counts: BTreeMap<CounterKey, i64>,
+}
+
+impl TickState {
+    /// Counts recipients that were just written (only fresh rows: a repeated chunk counts
+    /// nothing twice).
+    fn count(&mut self, task: &Task, recipients: &[EmailAddress], day: chrono::NaiveDate) {
+        let Ok(sender) = Mailbox::parse(&task.from) else {
+            return;
+        };
+        for r in recipients {
+            let key = CounterKey {
+                account: task.account.clone(),
+                day,
+                dims: dims(sender.address.domain(), r),
+            };
+            *self.counts.entry(key).or_default() += 1;
+        }
     }
 }
 

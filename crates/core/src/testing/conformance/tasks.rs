@@ -194,6 +194,11 @@ pub async fn an_immediate_task_expands_every_recipient_once_in_chunks<R: AllReco
     let jobs = w.jobs();
     assert_eq!(jobs.len(), 35);
     assert!(jobs.values().all(|n| *n == 1));
+    // Statistics count each recipient once as requested and accepted.
+    let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let rows = w.app.records.read(&w.account, day, day).await.unwrap();
+    let sum = |name: &str| -> i64 { rows.iter().filter_map(|(_, c)| c.get(name)).sum() };
+    assert_eq!((sum("requested"), sum("accepted")), (35, 35));
     // Nothing left to do: a later tick touches nothing.
     assert_eq!(
         w.app.tick().await.unwrap(),
