@@ -10,7 +10,9 @@
 //! A send picks a relay by weight, then fails over to the others in turn when a relay cannot
 //! be reached (connection refused, timeout, TLS failure: no SMTP reply). A relay that replied
 //! (2xx/4xx/5xx) has decided; its answer is final for this attempt. At most `max_connections`
-//! sends are in flight per relay; a send waits for a slot of the relay it was given.
+//! sends are in flight per relay; a send waits for a slot of the relay it was given. (lettre
+//! parks a finished connection in a background task, so for a moment a relay may see up to
+//! twice that many connections open, the extra ones idle and closed at once.)
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
