@@ -421,10 +421,11 @@ where
                 suppressed = counts.suppressed(),
                 "task run completed"
             );
-            if next.is_none() && task.begin_at.is_some() {
-                if let Err(e) = self.schedules.delete(&schedule_name(id)).await {
-                    tracing::warn!(error = %e, task_id = %id, "deleting the task's schedule failed");
-                }
+            if next.is_none()
+                && task.begin_at.is_some()
+                && let Err(e) = self.schedules.delete(&schedule_name(id)).await
+            {
+                tracing::warn!(error = %e, task_id = %id, "deleting the task's schedule failed");
             }
         }
         Ok(Step::Changed)
