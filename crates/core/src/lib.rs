@@ -9,8 +9,8 @@ pub mod model;
 pub mod ports;
 pub mod secrets;
 pub mod settings;
+pub mod tracking;
 pub mod types;
-pub mod warmup;
 pub mod warmup;
 
 #[cfg(any(test, feature = "testing"))]
