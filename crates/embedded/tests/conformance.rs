@@ -27,11 +27,6 @@ mod records {
     sesame_core::records_conformance!(let f = fixture(); f.records);
 }
 
-mod events {
-    use super::fixture;
-    sesame_core::events_conformance!(let f = fixture(); f.records);
-}
-
 mod queue {
     use super::fixture;
     sesame_core::queue_conformance!(let f = fixture(); f.queue);
@@ -58,13 +53,18 @@ mod warmup {
     sesame_core::warmup_conformance!(let f = fixture(); f.records);
 }
 
-mod tasks {
+mod events {
     use super::fixture;
-    sesame_core::tasks_conformance!(let f = fixture(); f.records);
-    sesame_core::task_flow_conformance!(let f = fixture(); f.records);
+    sesame_core::events_conformance!(let f = fixture(); f.records);
 }
 
 mod feedback {
     use super::fixture;
     sesame_core::feedback_conformance!(let f = fixture(); f.records);
+}
+
+mod tasks {
+    use super::fixture;
+    sesame_core::tasks_conformance!(let f = fixture(); f.records);
+    sesame_core::task_flow_conformance!(let f = fixture(); f.records);
 }

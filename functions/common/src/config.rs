@@ -219,13 +219,6 @@ impl LambdaConfig {
         ]
         .map(|name| r.get(name));
         let tracking = crate::tracking::settings(tracking, &mut r.problems);
-        let tracking = [
-            "SESAME_TRACKING_URL",
-            "SESAME_TRACKING_KEYS",
-            "SESAME_TRACKING_MIN_CLICK_SECS",
-        ]
-        .map(|name| r.get(name));
-        let tracking = crate::tracking::settings(tracking, &mut r.problems);
         let warmup = sesame_core::warmup::WarmupSettings::from_lookup(|name| r.get(name))
             .unwrap_or_else(|problems| {
                 r.problems.extend(problems);
@@ -237,7 +230,6 @@ impl LambdaConfig {
             timezone,
             tracking,
             warmup,
-            tracking,
             max_attempts: r.parse("SESAME_MAX_ATTEMPTS", defaults.max_attempts),
             retry_base: Duration::from_secs(r.parse("SESAME_RETRY_BASE_SECS", 30)),
             retry_cap: Duration::from_secs(r.parse("SESAME_RETRY_CAP_SECS", 3600)),

@@ -104,7 +104,6 @@ impl<P: Ports> Sesame<P> {
                     .await;
             }
         };
-        let message = self.render_task_copy(message, &job.recipient).await?;
         if self.unsubscribed_since(job, &message).await? {
             tracing::info!("recipient unsubscribed from this sender; dropped");
             let text = "recipient unsubscribed from this sender";
@@ -117,6 +116,7 @@ impl<P: Ports> Sesame<P> {
                 )
                 .await;
         }
+        let message = self.render_task_copy(message, &job.recipient).await?;
         let message = self.personalize(message, &job.recipient, now).await?;
         let keys = self.signing_keys(&identity)?;
         let input = ComposeInput {

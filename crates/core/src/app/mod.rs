@@ -7,8 +7,8 @@ mod deliver;
 mod feedback;
 mod fired;
 mod identities;
-mod personalize;
 mod keys;
+mod personalize;
 mod receivers;
 mod send;
 mod senders;
@@ -37,8 +37,8 @@ pub use tasks::{
     AD_MARKER, BatchSendCommand, TaskSettings, TickReport, schedule_name as task_schedule_name,
 };
 pub use templates::TemplateInput;
-pub use warmup::{PlanTarget, Reservation, RolloverReport, ScopeStatus};
 pub use tracking::{EventPage, RawHit, RecordReport, StatusRow};
+pub use warmup::{PlanTarget, Reservation, RolloverReport, ScopeStatus};
 
 #[cfg(test)]
 mod flow_tests;

@@ -305,13 +305,6 @@ impl<P: Ports> Sesame<P> {
             self.release_reservation(&counted, counted.granted).await;
             return Err(e.into());
         }
-        self.enqueue_deliveries(account, &id, &recipients).await;
-        tracing::info!(message_id = %id, recipients = recipients.len(), "message accepted");
-        Ok(id)
-    }
-
-    /// Enqueues one job per recipient. Failure is logged, not returned: the records are the
-    /// source of truth and the stale sweep enqueues again what did not make it.
         self.count_requests(
             account,
             &message.from.address,
@@ -319,6 +312,13 @@ impl<P: Ports> Sesame<P> {
             StatEvent::Accepted,
         )
         .await;
+        self.enqueue_deliveries(account, &id, &recipients).await;
+        tracing::info!(message_id = %id, recipients = recipients.len(), "message accepted");
+        Ok(id)
+    }
+
+    /// Enqueues one job per recipient. Failure is logged, not returned: the records are the
+    /// source of truth and the stale sweep enqueues again what did not make it.
     pub(crate) async fn enqueue_deliveries(
         &self,
         account: &AccountId,

@@ -11,8 +11,8 @@ mod quota;
 mod records;
 mod resolver;
 mod schedules;
-mod warmup;
 mod tasks;
+mod warmup;
 
 pub use clock::{Clock, Ids, OsIds, SystemClock};
 pub use counters::{CounterKey, CounterValues, Counters};
@@ -31,12 +31,12 @@ pub use queue::{JobQueue, Leased};
 pub use quota::QuotaLedger;
 pub use records::{Claim, Created, DeliveryQuery, Outcome, Records};
 pub use resolver::{DnsError, Resolver};
-pub use tasks::{
-    Cycle, RunCounts, Task, TaskDelivery, TaskId, TaskQuery, TaskStatus, TaskType, Tasks,
-};
 pub use schedules::{
     DueSchedules, Fired, Schedule, ScheduleName, Schedules, first_fire, latest_due, next_after,
     whole_seconds,
+};
+pub use tasks::{
+    Cycle, RunCounts, Task, TaskDelivery, TaskId, TaskQuery, TaskStatus, TaskType, Tasks,
 };
 pub use warmup::{PoolSubject, Revised, WarmupRecords};
 
@@ -44,7 +44,14 @@ pub use warmup::{PoolSubject, Revised, WarmupRecords};
 /// deployment names its adapters once instead of threading six type parameters everywhere.
 pub trait Ports: Send + Sync + 'static {
     /// Records adapter; the same store keeps the quota ledger and the statistics counters.
-    type Records: Records + QuotaLedger + Counters + Lists + Events + Tasks + WarmupRecords + Feedback;
+    type Records: Records
+        + QuotaLedger
+        + Counters
+        + Lists
+        + WarmupRecords
+        + Feedback
+        + Events
+        + Tasks;
     /// Job queue adapter.
     type Queue: JobQueue;
     /// One-time and recurring triggers.

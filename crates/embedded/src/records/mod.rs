@@ -3,8 +3,8 @@
 
 pub(crate) mod counters;
 mod deliveries;
-pub(crate) mod feedback;
 pub(crate) mod events;
+pub(crate) mod feedback;
 mod identities;
 mod keys;
 pub(crate) mod lists;

@@ -175,25 +175,6 @@ macro_rules! due_schedules_conformance {
     };
 }
 
-/// Expands to one `#[tokio::test]` per events check (see the
-/// [module docs](crate::testing::conformance)).
-#[macro_export]
-macro_rules! events_conformance {
-    (let $fixture:ident = $make:expr; $port:expr) => {
-        $crate::__conformance_tests!(events, $fixture, $make, $port;
-            hits_round_trip_per_copy_and_are_idempotent,
-            replayed_events_are_appended_once_and_set_flags_once,
-            each_event_kind_sets_its_own_flag_in_its_account,
-            feed_pages_by_cursor_and_hides_unsettled_events,
-            unsubscribes_are_per_sender_and_account,
-            tracking_switch_is_per_account,
-        );
-    };
-    ($make:expr) => {
-        $crate::events_conformance!(let port = $make; port);
-    };
-}
-
 /// Expands to one `#[tokio::test]` per check of the tasks port (see the
 /// [module docs](crate::testing::conformance)).
 #[macro_export]
@@ -266,6 +247,25 @@ macro_rules! warmup_gate_conformance {
     };
     ($make:expr) => {
         $crate::warmup_gate_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per events check (see the
+/// [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! events_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(events, $fixture, $make, $port;
+            hits_round_trip_per_copy_and_are_idempotent,
+            replayed_events_are_appended_once_and_set_flags_once,
+            each_event_kind_sets_its_own_flag_in_its_account,
+            feed_pages_by_cursor_and_hides_unsettled_events,
+            unsubscribes_are_per_sender_and_account,
+            tracking_switch_is_per_account,
+        );
+    };
+    ($make:expr) => {
+        $crate::events_conformance!(let port = $make; port);
     };
 }
 

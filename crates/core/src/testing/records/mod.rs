@@ -6,8 +6,8 @@ mod events;
 mod feedback;
 mod lists;
 mod quota;
-mod warmup;
 mod tasks;
+mod warmup;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -33,11 +33,11 @@ struct State {
     deliveries: Vec<Delivery>,
     delivery_index: HashMap<deliveries::Key, usize>,
     lists: lists::ListState,
-    events: events::EventState,
-    feedback: feedback::FeedbackState,
     quota: quota::Ledger,
     counters: counters::Table,
     warmup: warmup::WarmupTables,
+    feedback: feedback::FeedbackState,
+    events: events::EventState,
     tasks: tasks::TaskState,
 }
 
