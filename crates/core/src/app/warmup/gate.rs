@@ -105,6 +105,21 @@ impl<P: Ports> Sesame<P> {
         .await;
     }
 
+    /// Gives back `n` batch messages of `domain` reserved today, in the scopes it passes
+    /// through now (for callers that keep no [`Reservation`], e.g. an expansion that found
+    /// rows already written by an interrupted one). Best effort, like
+    /// [`Sesame::release_reservation`].
+    pub async fn release_batch(
+        &self,
+        account: &AccountId,
+        domain: &Domain,
+        n: u64,
+    ) -> Result<(), SesError> {
+        let scopes = self.scopes_of(account, domain).await?;
+        self.release_in(&scopes, self.quota_today(), n).await;
+        Ok(())
+    }
+
     /// Counts `recipients` transactional messages from `domain` in its scopes. Never held by
     /// the quota, but limited per account by `transactional_per_second` / `_per_minute`
     /// (`FailedOperation.FrequencyLimit` when exceeded; nothing is counted then).

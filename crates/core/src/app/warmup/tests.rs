@@ -95,6 +95,11 @@ async fn when_quota_is_used_up_a_batch_gets_only_what_is_left() {
             .granted,
         10
     );
+    w.app.release_batch(&w.account, &w.domain, 3).await.unwrap();
+    assert_eq!(
+        w.app.batch_quota_left(&w.account, &w.domain).await.unwrap(),
+        3
+    );
 }
 
 #[tokio::test]
