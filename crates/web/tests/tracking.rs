@@ -432,10 +432,31 @@ async fn a_replayed_hit_is_stored_and_counted_once() {
         user_agent: Some(BROWSER.into()),
         ip: None,
     };
-    let first = e.h.app.record_hits(std::slice::from_ref(&hit)).await.unwrap();
+    let first =
+        e.h.app
+            .record_hits(std::slice::from_ref(&hit))
+            .await
+            .unwrap();
     let replay = e.h.app.record_hits(&[hit.clone(), hit]).await.unwrap();
     assert_eq!((first.stored, first.events), (1, 1));
     assert_eq!(replay.events, 0, "replays append nothing");
+    let day =
+        e.h.app
+            .clock
+            .now()
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .format("%Y-%m-%d")
+            .to_string();
+    let stats =
+        e.h.ok(
+            "GetStatisticsReport",
+            json!({"StartDate": day, "EndDate": day}),
+        )
+        .await;
+    assert_eq!(
+        stats["OverallVolume"]["OpenedCount"], 1,
+        "counted once: {stats}"
+    );
     assert_eq!(e.hits(&id, "cy@example.org").await.len(), 1);
     e.later(10);
     let feed = e.h.ok("ListEvents", json!({})).await;
