@@ -18,7 +18,7 @@ from harness import b64, prepare_sending, send_template, shanghai_today
 ACCOUNT = "feedback-e2e"
 DOMAIN = "feedback.sesame-e2e.com"
 FIXTURES = Path(__file__).resolve().parents[2] / "crates" / "core" / "tests" / "fixtures" / "feedback"
-RECIPIENTS = ["kept@example.net", "bounce@example.net", "late@example.org"]
+RECIPIENTS = ["fb-kept@example.net", "bounce@example.net", "fb-late@example.org"]
 
 
 @pytest.fixture(scope="module")
@@ -61,39 +61,39 @@ def test_bounces_and_complaints_suppress_their_recipient_and_are_counted(fb, sin
     message_id = send_template(fapi, sending, RECIPIENTS, name="Fe")
     fapi.wait_status(message_id, day, lambda rows: len(rows) == 3 and all(r["DeliverStatus"] != 0 for r in rows))
 
-    late_verp, late_mid = copy_of(sink, "late@example.org")
-    kept_verp, kept_mid = copy_of(sink, "kept@example.net")
+    late_verp, late_mid = copy_of(sink, "fb-late@example.org")
+    kept_verp, kept_mid = copy_of(sink, "fb-kept@example.net")
     assert late_verp.startswith("bounces+") and late_verp.endswith("@" + DOMAIN), late_verp
     assert late_verp != kept_verp
 
-    dsn = fill("dsn-postfix-user-unknown.eml", late_verp, "late@example.org", late_mid)
+    dsn = fill("dsn-postfix-user-unknown.eml", late_verp, "fb-late@example.org", late_mid)
     # Another account cannot act on this account's mail, even with the right VERP address.
     assert ingest(api, dsn) == []
     results = ingest(fapi, dsn)
     assert [(r["Kind"], r["ToEmailAddress"], r["MessageId"], r["Suppressed"]) for r in results] == [
-        ("bounce", "late@example.org", message_id, True)
+        ("bounce", "fb-late@example.org", message_id, True)
     ], results
     ingest(fapi, dsn)  # a repeated report changes nothing more
 
-    arf = fill("arf-abuse.eml", kept_verp, "kept@example.net", kept_mid)
+    arf = fill("arf-abuse.eml", kept_verp, "fb-kept@example.net", kept_mid)
     results = ingest(fapi, arf)
     assert [(r["Kind"], r["ToEmailAddress"], r["Verdict"]) for r in results] == [
-        ("complaint", "kept@example.net", "abuse")
+        ("complaint", "fb-kept@example.net", "abuse")
     ], results
 
     rows = fapi.call("GetSendEmailStatus", {"RequestDate": day, "Offset": 0, "Limit": 100, "MessageId": message_id})
     by_rcpt = {r["ToEmailAddress"]: r for r in rows["EmailStatusList"]}
-    assert by_rcpt["late@example.org"]["DeliverStatus"] == 3, by_rcpt
-    assert "5.1.1" in by_rcpt["late@example.org"]["DeliverMessage"], by_rcpt
-    assert by_rcpt["kept@example.net"]["DeliverStatus"] == 1, by_rcpt
-    assert by_rcpt["kept@example.net"]["UserComplained"] is True, by_rcpt
-    assert by_rcpt["kept@example.net"]["UserComplainted"] is True, by_rcpt
+    assert by_rcpt["fb-late@example.org"]["DeliverStatus"] == 3, by_rcpt
+    assert "5.1.1" in by_rcpt["fb-late@example.org"]["DeliverMessage"], by_rcpt
+    assert by_rcpt["fb-kept@example.net"]["DeliverStatus"] == 1, by_rcpt
+    assert by_rcpt["fb-kept@example.net"]["UserComplained"] is True, by_rcpt
+    assert by_rcpt["fb-kept@example.net"]["UserComplainted"] is True, by_rcpt
     assert by_rcpt["bounce@example.net"]["UserComplained"] is False, by_rcpt
 
     abuse = fapi.call("GetAbuseReport", {"StartTime": day, "EndTime": day})
     assert abuse["TotalCount"] == 1, abuse
     (report,) = abuse["Data"]
-    assert report["OriginalRcptTo"] == "kept@example.net", report
+    assert report["OriginalRcptTo"] == "fb-kept@example.net", report
     assert report["Mta"] == "example.net", report
     assert report["FromDomain"] == DOMAIN, report
     assert report["OriginalMailFrom"] == f"noreply@{DOMAIN}", report
@@ -125,7 +125,7 @@ def test_bounces_and_complaints_suppress_their_recipient_and_are_counted(fb, sin
     assert (net["RequestCount"], net["DeliveredCount"], net["BounceCount"]) == (2, 1, 1), net
 
     # The suppressed recipients are refused from now on.
-    for rcpt in ("late@example.org", "kept@example.net", "bounce@example.net"):
+    for rcpt in ("fb-late@example.org", "fb-kept@example.net", "bounce@example.net"):
         code = error_code(lambda: send_template(fapi, sending, [rcpt]))
         assert code == "FailedOperation.EmailAddrInBlacklist", (rcpt, code)
 

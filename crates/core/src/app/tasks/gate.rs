@@ -1,12 +1,15 @@
 //! The quota gate of batch expansion: how many of the recipients a chunk wants to send may
-//! go out today. For now one daily allowance per account (`TaskSettings::daily_quota`) in
-//! the quota ledger; the warm-up gate (per domain and pool) replaces these two functions.
+//! go out today. Two limits apply, and a chunk gets the smaller grant:
+//! - the warm-up gate of the sender domain (and its dedicated pool, if bound): the day's
+//!   quota of each scope's plan step ([`Sesame::reserve_batch`]);
+//! - an optional daily allowance per account (`TaskSettings::daily_quota`, 0 = none).
 
 use chrono::{DateTime, Utc};
 
 use super::super::Sesame;
 use crate::error::SesError;
 use crate::ports::{Ports, QuotaLedger, Task};
+use crate::types::{Domain, Mailbox};
 use crate::warmup::quota_day;
 
 /// The ledger scope of an account's batch allowance.
@@ -14,24 +17,38 @@ pub(crate) fn account_scope(task: &Task) -> String {
     format!("tasks:{}", task.account)
 }
 
+/// The sender domain whose warm-up scopes a task's messages pass through.
+pub(crate) fn sender_domain(task: &Task) -> Result<Domain, SesError> {
+    let from = Mailbox::parse(&task.from).map_err(|_| SesError::internal())?;
+    Domain::parse(from.address.domain()).map_err(|_| SesError::internal())
+}
+
 impl<P: Ports> Sesame<P> {
-    /// Grants up to `want` sends for `task` on the quota day of `now`; 0 when the day's
-    /// allowance is used up.
+    /// Grants up to `want` sends for `task` on the quota day of `now`; 0 when a quota it
+    /// passes through is used up for the day.
     pub(super) async fn reserve_for_task(
         &self,
         task: &Task,
         want: u64,
         now: DateTime<Utc>,
     ) -> Result<u64, SesError> {
-        let limit = self.settings.tasks.daily_quota;
-        if limit == 0 || want == 0 {
-            return Ok(want);
+        if want == 0 {
+            return Ok(0);
         }
-        let day = quota_day(now, self.settings.timezone);
-        Ok(self
-            .records
-            .reserve(&account_scope(task), day, want, limit)
-            .await?)
+        let allowed = self.reserve_allowance(task, want, now).await?;
+        if allowed == 0 {
+            return Ok(0);
+        }
+        let domain = sender_domain(task)?;
+        let granted = match self.reserve_batch(&task.account, &domain, allowed).await {
+            Ok(reservation) => reservation.granted,
+            Err(e) => {
+                self.release_allowance(task, allowed, now).await?;
+                return Err(e);
+            }
+        };
+        self.release_allowance(task, allowed - granted, now).await?;
+        Ok(granted)
     }
 
     /// Sends still allowed today, `None` when unlimited: bounds how many rows a chunk reads,
@@ -41,18 +58,54 @@ impl<P: Ports> Sesame<P> {
         task: &Task,
         now: DateTime<Utc>,
     ) -> Result<Option<u64>, SesError> {
+        let domain = sender_domain(task)?;
+        let warmup = self.batch_quota_left(&task.account, &domain).await?;
         let limit = self.settings.tasks.daily_quota;
-        if limit == 0 {
-            return Ok(None);
-        }
-        let day = quota_day(now, self.settings.timezone);
-        let used = self.records.usage(&account_scope(task), day).await?;
-        Ok(Some(limit.saturating_sub(used)))
+        let allowance = if limit == 0 {
+            u64::MAX
+        } else {
+            let day = quota_day(now, self.settings.timezone);
+            let used = self.records.usage(&account_scope(task), day).await?;
+            limit.saturating_sub(used)
+        };
+        let left = warmup.min(allowance);
+        Ok((left != u64::MAX).then_some(left))
     }
 
     /// Gives back sends granted by [`Self::reserve_for_task`] that were not used (rows a
     /// previous, interrupted expansion had already written).
     pub(super) async fn release_for_task(
+        &self,
+        task: &Task,
+        n: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), SesError> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.release_allowance(task, n, now).await?;
+        self.release_batch(&task.account, &sender_domain(task)?, n)
+            .await
+    }
+
+    async fn reserve_allowance(
+        &self,
+        task: &Task,
+        want: u64,
+        now: DateTime<Utc>,
+    ) -> Result<u64, SesError> {
+        let limit = self.settings.tasks.daily_quota;
+        if limit == 0 {
+            return Ok(want);
+        }
+        let day = quota_day(now, self.settings.timezone);
+        Ok(self
+            .records
+            .reserve(&account_scope(task), day, want, limit)
+            .await?)
+    }
+
+    async fn release_allowance(
         &self,
         task: &Task,
         n: u64,

@@ -124,7 +124,7 @@ where
                 self.start_run(task, now, report).await
             }
             TaskStatus::Sending | TaskStatus::PausedToday => {
-                if state.exhausted.contains(&task.account) {
+                if state.exhausted.contains(&exhaustion_key(&task)) {
                     return self.pause(task, now, report).await;
                 }
                 self.expand_chunk(task, now, state, report).await
@@ -290,7 +290,7 @@ where
         }
         let left = self.quota_left(&task, now).await?;
         if left == Some(0) {
-            state.exhausted.insert(task.account.clone());
+            state.exhausted.insert(exhaustion_key(&task));
             return self.pause(task, now, report).await;
         }
         let want = (self.settings.tasks.chunk.max(1))
@@ -366,7 +366,7 @@ where
         }
         let paused = granted < sendable;
         if paused {
-            state.exhausted.insert(task.account.clone());
+            state.exhausted.insert(exhaustion_key(&task));
             task.status = TaskStatus::PausedToday;
             task.wake_at = Some(next_rollover(
                 quota_day(now, self.settings.timezone),
@@ -523,11 +523,20 @@ where
 }
 
 /// What one tick carries from step to step.
+/// Tasks of one account sending from one domain pass through the same quota scopes.
+fn exhaustion_key(task: &Task) -> (AccountId, String) {
+    let domain = super::gate::sender_domain(task).map_or_else(
+        |_| task.from.to_ascii_lowercase(),
+        |d| d.as_str().to_owned(),
+    );
+    (task.account.clone(), domain)
+}
+
 #[derive(Default)]
 struct TickState {
-    /// Accounts whose daily quota ran out during this tick: younger tasks of the account do
-    /// not take what older ones are waiting for (first in, first out).
-    exhausted: HashSet<AccountId>,
+    /// (account, sender domain) pairs whose daily quota ran out during this tick: younger tasks of
+    /// the same scopes do not take what older ones are waiting for (first in, first out).
+    exhausted: HashSet<(AccountId, String)>,
     /// `RequestCount`/`AcceptedCount` of recipients this tick made into deliveries.
     counts: BTreeMap<CounterKey, i64>,
 }

@@ -205,6 +205,7 @@ macro_rules! task_flow_conformance {
             a_recurring_task_runs_once_per_interval_with_its_own_counts,
             a_recurring_task_with_term_cycle_runs_once,
             when_the_daily_quota_is_used_up_the_task_pauses_and_resumes_the_next_day,
+            the_sender_domains_warm_up_quota_paces_a_task_day_by_day,
             suppressed_and_invalid_recipients_are_skipped_and_counted_by_reason,
             each_recipient_gets_the_template_rendered_with_their_own_data_and_the_ad_marker,
             bad_requests_get_the_documented_errors_and_store_nothing,
