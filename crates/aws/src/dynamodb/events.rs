@@ -14,11 +14,8 @@
 //! retention; unsubscribes and the switch never expire.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use sesame_core::StoreError;
 use sesame_core::ports::{Engagement, Event, EventKind, Events, Hit};
@@ -30,9 +27,6 @@ use super::table::{EXPIRES_AT, PK, SK, account_pk, message_pk};
 use super::{DynamoDbRecords, cancelled_by_condition, is_condition_failure};
 use crate::error::{build_error, corrupt, sdk_error};
 
-const WRITE_BATCH: usize = 25;
-const READ_BATCH: usize = 100;
-const ATTEMPTS: u32 = 8;
 const TRACKING_SK: &str = "TRACKING";
 
 fn lower(address: &EmailAddress) -> String {
@@ -194,42 +188,12 @@ impl Events for DynamoDbRecords {
     async fn put_hits(&self, hits: &[Hit]) -> Result<(), StoreError> {
         // One request may not name the same key twice: a replay inside one batch is dropped.
         let mut seen = std::collections::HashSet::new();
-        let mut requests = Vec::with_capacity(hits.len());
-        for h in hits.iter().filter(|h| seen.insert(h.id.clone())) {
-            let put = PutRequest::builder()
-                .set_item(Some(hit_item(h)))
-                .build()
-                .map_err(|e| build_error("BatchWriteItem", e))?;
-            requests.push(WriteRequest::builder().put_request(put).build());
-        }
-        for batch in requests.chunks(WRITE_BATCH) {
-            let mut pending = batch.to_vec();
-            let mut attempt = 0;
-            while !pending.is_empty() {
-                if attempt == ATTEMPTS {
-                    return Err(StoreError::Unavailable(format!(
-                        "{} hits still unprocessed",
-                        pending.len()
-                    )));
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(Duration::from_millis(25 << attempt.min(6))).await;
-                }
-                attempt += 1;
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("BatchWriteItem", e))?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-            }
-        }
-        Ok(())
+        let items = hits
+            .iter()
+            .filter(|h| seen.insert(h.id.clone()))
+            .map(hit_item)
+            .collect();
+        self.batch_put(items, "hits").await
     }
 
     async fn list_hits(
@@ -341,51 +305,15 @@ impl Events for DynamoDbRecords {
         let mut unique: Vec<&(String, String)> = wanted.iter().collect();
         unique.sort();
         unique.dedup();
+        let keys: Vec<Item> = unique
+            .iter()
+            .map(|(pk, sk)| Self::key(pk.clone(), sk.clone()))
+            .collect();
         let mut found: HashMap<(String, String), Item> = HashMap::new();
-        for chunk in unique.chunks(READ_BATCH) {
-            let keys: Vec<Item> = chunk
-                .iter()
-                .map(|(pk, sk)| Self::key(pk.clone(), sk.clone()))
-                .collect();
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|e| build_error("BatchGetItem", e))?,
-            );
-            let mut attempt = 0;
-            while let Some(request) = pending.take() {
-                if attempt == ATTEMPTS {
-                    return Err(StoreError::Unavailable(
-                        "engagement keys still unprocessed".into(),
-                    ));
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(Duration::from_millis(25 << attempt.min(6))).await;
-                }
-                attempt += 1;
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("BatchGetItem", e))?;
-                for item in out
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    let r = Reader::new(&item, "engagement");
-                    let key = (r.s(PK)?.to_owned(), r.s(SK)?.to_owned());
-                    found.insert(key, item);
-                }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys().is_empty());
-            }
+        for item in self.batch_get(&keys, "engagement").await? {
+            let r = Reader::new(&item, "engagement");
+            let key = (r.s(PK)?.to_owned(), r.s(SK)?.to_owned());
+            found.insert(key, item);
         }
         wanted
             .iter()
@@ -454,49 +382,13 @@ impl Events for DynamoDbRecords {
         let mut unique: Vec<&String> = wanted.iter().collect();
         unique.sort();
         unique.dedup();
-        for chunk in unique.chunks(100) {
-            let keys: Vec<Item> = chunk
-                .iter()
-                .map(|r| Self::key(pk.clone(), r.as_str()))
-                .collect();
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|e| build_error("BatchGetItem", e))?,
-            );
-            let mut attempt = 0u32;
-            while let Some(request) = pending.take() {
-                if attempt == 8 {
-                    return Err(StoreError::Unavailable(
-                        "unsubscribe keys still unprocessed".into(),
-                    ));
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(Duration::from_millis(50 << attempt.min(5))).await;
-                }
-                attempt += 1;
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("BatchGetItem", e))?;
-                for item in out
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    if let Some(AttributeValue::S(sk)) = item.get(SK) {
-                        found.insert(sk.clone());
-                    }
-                }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys().is_empty());
+        let keys: Vec<Item> = unique
+            .iter()
+            .map(|r| Self::key(pk.clone(), r.as_str()))
+            .collect();
+        for item in self.batch_get(&keys, "unsubscribe").await? {
+            if let Some(AttributeValue::S(sk)) = item.get(SK) {
+                found.insert(sk.clone());
             }
         }
         Ok(wanted.iter().map(|r| found.contains(r)).collect())

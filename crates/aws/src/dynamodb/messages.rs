@@ -14,9 +14,8 @@
 //!    until it exists, and a message without its deliveries is never visible.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{Put, PutRequest, TransactWriteItem, WriteRequest};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use sesame_core::StoreError;
 use sesame_core::model::{Delivery, Message};
 use sesame_core::types::{AccountId, MessageId};
@@ -32,10 +31,6 @@ use crate::error::{build_error, corrupt, sdk_error};
 pub(crate) const PART_SIZE: usize = 300 * 1024;
 /// A transaction holds at most 100 items: the header and up to 99 deliveries.
 const MAX_DELIVERIES: usize = 99;
-/// BatchWriteItem takes at most 25 requests.
-const BATCH_SIZE: usize = 25;
-/// Rounds of retrying unprocessed batch items before giving up as unavailable.
-const BATCH_ATTEMPTS: u32 = 8;
 
 fn part_sk(hash: &str, n: usize) -> String {
     format!("{PART_PREFIX}{hash}#{n:05}")
@@ -109,7 +104,7 @@ impl DynamoDbRecords {
                 .collect();
             header.insert("parts".to_owned(), n(parts.len()));
             header.insert("parts_hash".to_owned(), s(hash));
-            self.write_parts(parts).await?;
+            self.batch_put(parts, "message parts").await?;
         }
         let mut request = self.client.transact_write_items();
         // The header goes last: an emulator applying the items in order then never shows the
@@ -135,46 +130,6 @@ impl DynamoDbRecords {
             }
             Err(e) => Err(sdk_error("TransactWriteItems", e)),
         }
-    }
-
-    /// Writes part items, retrying what DynamoDB leaves unprocessed (throttling) with backoff.
-    async fn write_parts(&self, parts: Vec<Item>) -> Result<(), StoreError> {
-        let mut requests = Vec::with_capacity(parts.len());
-        for item in parts {
-            let put = PutRequest::builder()
-                .set_item(Some(item))
-                .build()
-                .map_err(|e| build_error("BatchWriteItem", e))?;
-            requests.push(WriteRequest::builder().put_request(put).build());
-        }
-        for batch in requests.chunks(BATCH_SIZE) {
-            let mut pending = batch.to_vec();
-            let mut attempt = 0;
-            while !pending.is_empty() {
-                if attempt == BATCH_ATTEMPTS {
-                    return Err(StoreError::Unavailable(format!(
-                        "{} message parts still unprocessed",
-                        pending.len()
-                    )));
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(Duration::from_millis(50 << attempt.min(5))).await;
-                }
-                attempt += 1;
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("BatchWriteItem", e))?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-            }
-        }
-        Ok(())
     }
 
     pub(super) async fn get_message_impl(

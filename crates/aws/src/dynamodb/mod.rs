@@ -7,6 +7,7 @@
 //! through a GSI, whose reads are eventually consistent on AWS.
 
 mod accounts;
+mod batch;
 mod counters;
 mod deliveries;
 mod events;

@@ -2,11 +2,8 @@
 //! by address (`CBL#`, `BBL#`, `UNSUB#`), so a per-recipient check is a key lookup.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 use chrono::NaiveDate;
 use sesame_core::StoreError;
 use sesame_core::ports::{
@@ -26,8 +23,6 @@ const BOUNCE_PREFIX: &str = "BBL#";
 const UNSUB_PREFIX: &str = "UNSUB#";
 /// Concurrent single-item writes of one bulk upsert.
 const PARALLEL_WRITES: usize = 16;
-/// Rounds of retrying unprocessed BatchGetItem keys.
-const BATCH_ATTEMPTS: u32 = 8;
 
 fn day_text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
@@ -325,48 +320,12 @@ impl DynamoDbRecords {
             keys.push(Self::key(pk.clone(), format!("{BOUNCE_PREFIX}{email}")));
         }
         let mut found: HashMap<String, Item> = HashMap::new();
-        for chunk in keys.chunks(100) {
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.to_vec()))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|e| build_error("BatchGetItem", e))?,
-            );
-            let mut attempt = 0;
-            while let Some(request) = pending.take() {
-                if attempt == BATCH_ATTEMPTS {
-                    return Err(StoreError::Unavailable(
-                        "blacklist keys still unprocessed".into(),
-                    ));
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(Duration::from_millis(50 << attempt.min(5))).await;
-                }
-                attempt += 1;
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("BatchGetItem", e))?;
-                for item in out
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    let sk = match item.get(SK) {
-                        Some(AttributeValue::S(sk)) => sk.clone(),
-                        _ => return Err(corrupt("blacklist item without a sort key")),
-                    };
-                    found.insert(sk, item);
-                }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys().is_empty());
-            }
+        for item in self.batch_get(&keys, "blacklist").await? {
+            let sk = match item.get(SK) {
+                Some(AttributeValue::S(sk)) => sk.clone(),
+                _ => return Err(corrupt("blacklist item without a sort key")),
+            };
+            found.insert(sk, item);
         }
         emails
             .iter()

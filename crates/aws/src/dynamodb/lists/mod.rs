@@ -5,9 +5,6 @@
 mod blocks;
 mod receivers;
 
-use std::time::Duration;
-
-use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
 use chrono::{DateTime, NaiveDate, Utc};
 use sesame_core::StoreError;
 use sesame_core::ports::{
@@ -18,13 +15,6 @@ use sesame_core::ports::{
 use sesame_core::types::{AccountId, EmailAddress};
 
 use super::DynamoDbRecords;
-use super::item::Item;
-use crate::error::{build_error, sdk_error};
-
-/// Items per BatchWriteItem (the service maximum).
-const BATCH_SIZE: usize = 25;
-/// Rounds of retrying unprocessed batch items before giving up as unavailable.
-const BATCH_ATTEMPTS: u32 = 8;
 
 /// Case-insensitive substring filter; `None` matches everything.
 fn contains(haystack: &str, needle: &Option<String>) -> bool {
@@ -39,65 +29,6 @@ fn page<T>(items: Vec<T>, offset: u64, limit: u64) -> Vec<T> {
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect()
-}
-
-impl DynamoDbRecords {
-    /// Puts items with BatchWriteItem, 25 at a time, retrying unprocessed items with backoff.
-    async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
-        let mut requests = Vec::with_capacity(items.len());
-        for item in items {
-            let put = PutRequest::builder()
-                .set_item(Some(item))
-                .build()
-                .map_err(|e| build_error("BatchWriteItem", e))?;
-            requests.push(WriteRequest::builder().put_request(put).build());
-        }
-        self.batch_write(requests).await
-    }
-
-    /// Deletes the items with these keys, 25 at a time.
-    async fn batch_delete(&self, keys: Vec<Item>) -> Result<(), StoreError> {
-        let mut requests = Vec::with_capacity(keys.len());
-        for key in keys {
-            let delete = DeleteRequest::builder()
-                .set_key(Some(key))
-                .build()
-                .map_err(|e| build_error("BatchWriteItem", e))?;
-            requests.push(WriteRequest::builder().delete_request(delete).build());
-        }
-        self.batch_write(requests).await
-    }
-
-    async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
-        for batch in requests.chunks(BATCH_SIZE) {
-            let mut pending = batch.to_vec();
-            let mut attempt = 0;
-            while !pending.is_empty() {
-                if attempt == BATCH_ATTEMPTS {
-                    return Err(StoreError::Unavailable(format!(
-                        "{} batch items still unprocessed",
-                        pending.len()
-                    )));
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(Duration::from_millis(50 << attempt.min(5))).await;
-                }
-                attempt += 1;
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("BatchWriteItem", e))?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-            }
-        }
-        Ok(())
-    }
 }
 
 impl Lists for DynamoDbRecords {

@@ -254,7 +254,7 @@ impl DynamoDbRecords {
                 .await
                 .map_err(|e| sdk_error("Query", e))?;
             let keys: Vec<Item> = out.items.unwrap_or_default();
-            self.batch_delete(keys).await?;
+            self.batch_delete(keys, "batch items").await?;
             start = out.last_evaluated_key.filter(|k| !k.is_empty());
             if start.is_none() {
                 return Ok(true);
@@ -347,7 +347,7 @@ impl DynamoDbRecords {
             .zip(first..)
             .map(|(row, seq)| detail_item(account, id, seq, row, now))
             .collect();
-        self.batch_put(items).await?;
+        self.batch_put(items, "batch items").await?;
         let invalid = rows.iter().filter(|r| r.invalid_reason.is_some()).count();
         self.client
             .update_item()
