@@ -81,31 +81,19 @@ impl DynamoDbRecords {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(counters_pk(account, shard)))
-                .expression_attribute_values(":lo", s(day_text(from)))
-                // '$' sorts right after '#': every `<to>#<dims>` is below `<to>$`.
-                .expression_attribute_values(":hi", s(format!("{}$", day_text(to))))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query", e))?;
-            items.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(counters_pk(account, shard)))
+            .expression_attribute_values(":lo", s(day_text(from)))
+            // '$' sorts right after '#': every `<to>#<dims>` is below `<to>$`.
+            .expression_attribute_values(":hi", s(format!("{}$", day_text(to))));
+        Self::query_items(query, None).await
     }
 }
 

@@ -204,37 +204,21 @@ impl Events for DynamoDbRecords {
         since: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<Hit>, StoreError> {
-        let mut hits = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("#pk = :pk AND #sk >= :since")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(hits_pk(account, message_id, recipient)))
-                .expression_attribute_values(":since", s(time_key(since)))
-                .limit(
-                    i32::try_from(limit - hits.len().min(limit))
-                        .unwrap_or(i32::MAX)
-                        .max(1),
-                )
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query", e))?;
-            for item in out.items.unwrap_or_default() {
-                hits.push(hit_from(&item)?);
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() || hits.len() >= limit {
-                hits.truncate(limit);
-                return Ok(hits);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key_condition_expression("#pk = :pk AND #sk >= :since")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(hits_pk(account, message_id, recipient)))
+            .expression_attribute_values(":since", s(time_key(since)));
+        Self::query_items(query, Some(limit))
+            .await?
+            .iter()
+            .map(hit_from)
+            .collect()
     }
 
     async fn append_events(&self, events: &[Event]) -> Result<Vec<bool>, StoreError> {
@@ -259,38 +243,22 @@ impl Events for DynamoDbRecords {
         if low >= high {
             return Ok(Vec::new());
         }
-        let mut events = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(feed_pk(account)))
-                .expression_attribute_values(":low", s(low.clone()))
-                .expression_attribute_values(":high", s(high.clone()))
-                .limit(
-                    i32::try_from(limit - events.len().min(limit))
-                        .unwrap_or(i32::MAX)
-                        .max(1),
-                )
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query", e))?;
-            for item in out.items.unwrap_or_default() {
-                events.push(event_from(&item)?);
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() || events.len() >= limit {
-                events.truncate(limit);
-                return Ok(events);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(feed_pk(account)))
+            .expression_attribute_values(":low", s(low))
+            .expression_attribute_values(":high", s(high));
+        Self::query_items(query, Some(limit))
+            .await?
+            .iter()
+            .map(event_from)
+            .collect()
     }
 
     async fn engagements(

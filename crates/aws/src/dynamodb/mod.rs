@@ -18,6 +18,7 @@ mod listing;
 mod lists;
 mod message_body;
 mod messages;
+mod query;
 mod quota;
 mod records;
 pub(crate) mod table;
@@ -113,29 +114,17 @@ impl DynamoDbRecords {
     /// Every item of a partition whose sort key starts with `prefix`, in sort-key order,
     /// strongly consistent (all pages).
     async fn query_prefix(&self, pk: String, prefix: &str) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .expression_attribute_values(":prefix", s(prefix))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query", e))?;
-            items.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix));
+        Self::query_items(query, None).await
     }
 }
 
@@ -143,27 +132,15 @@ impl DynamoDbRecords {
     /// Every item of one GSI1 partition, in GSI1 sort-key order (all pages; the index is
     /// eventually consistent).
     async fn query_gsi1_partition(&self, gsi1pk: &str) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(table::GSI1)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", table::GSI1PK)
-                .expression_attribute_values(":pk", s(gsi1pk))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query", e))?;
-            items.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(table::GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", table::GSI1PK)
+            .expression_attribute_values(":pk", s(gsi1pk));
+        Self::query_items(query, None).await
     }
 }
 

@@ -203,35 +203,24 @@ impl Tasks for DynamoDbRecords {
     }
 
     async fn due_tasks(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<Task>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(PENDING_INDEX)
+            .key_condition_expression("#p = :p AND #due <= :now")
+            .expression_attribute_names("#p", PENDING)
+            .expression_attribute_names("#due", DUE_AT)
+            .expression_attribute_values(":p", s(TASKS_DUE))
+            .expression_attribute_values(":now", time(now))
+            .projection_expression("#pk, #sk, #id")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_names("#id", "id");
         let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(PENDING_INDEX)
-                .key_condition_expression("#p = :p AND #due <= :now")
-                .expression_attribute_names("#p", PENDING)
-                .expression_attribute_names("#due", DUE_AT)
-                .expression_attribute_values(":p", s(TASKS_DUE))
-                .expression_attribute_values(":now", time(now))
-                .projection_expression("#pk, #sk, #id")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_names("#id", "id")
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query", e))?;
-            for item in out.items.unwrap_or_default() {
-                let r = Reader::new(&item, "task index entry");
-                keys.push((r.n::<u64>("id")?, r.s(PK)?.to_owned(), r.s(SK)?.to_owned()));
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                break;
-            }
+        for item in Self::query_items(query, None).await? {
+            let r = Reader::new(&item, "task index entry");
+            keys.push((r.n::<u64>("id")?, r.s(PK)?.to_owned(), r.s(SK)?.to_owned()));
         }
         keys.sort();
         let mut tasks = Vec::new();

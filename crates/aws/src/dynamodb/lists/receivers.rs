@@ -426,34 +426,23 @@ impl DynamoDbRecords {
         after_seq: u64,
         limit: u64,
     ) -> Result<Vec<ReceiverDetail>, StoreError> {
-        let mut rows = Vec::new();
-        let mut start = None;
-        loop {
-            let want = limit.saturating_sub(rows.len() as u64).min(1_000) as i32;
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(rows_pk(account, id)))
-                .expression_attribute_values(":from", s(detail_sk(after_seq.saturating_add(1))))
-                .expression_attribute_values(":to", s(detail_sk(u64::MAX)))
-                .limit(want)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query", e))?;
-            for item in out.items() {
-                rows.push(detail_from(item)?);
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() || rows.len() as u64 >= limit {
-                return Ok(rows);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(rows_pk(account, id)))
+            .expression_attribute_values(":from", s(detail_sk(after_seq.saturating_add(1))))
+            .expression_attribute_values(":to", s(detail_sk(u64::MAX)));
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        Self::query_items(query, Some(limit))
+            .await?
+            .iter()
+            .map(detail_from)
+            .collect()
     }
 
     /// Without filters the totals come from the group's counters and the page starts at
