@@ -29,7 +29,8 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
 PY=${PY:-$ROOT/.venv/bin/python}
 LOAD_AT_START=$(cut -d' ' -f1 /proc/loadavg)
 
-banner() { printf '\n==== %s\n' "$*"; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 if ! command -v smtp-sink >/dev/null; then
     echo "smtp-sink (postfix) is needed; bench/run.sh installs it" >&2
@@ -43,23 +44,6 @@ export SESAME=${SESAME_BIN:-$TARGET/sesame}
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
-
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-wait_port() { # wait_port PORT NAME PID
-    for _ in $(seq 1 300); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        kill -0 "$3" 2>/dev/null || { echo "$2 exited at start; see $OUT" >&2; return 1; }
-        sleep 0.1
-    done
-    echo "$2 not listening on $1 after 30 s" >&2
-    return 1
-}
 
 export SESAME_DATA_DIR=$OUT/data
 SESAME_MASTER_KEY=$(head -c 32 /dev/urandom | base64)

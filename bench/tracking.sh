@@ -19,7 +19,8 @@ PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 AGENT="Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15"
 LOAD_AT_START=$(cut -d' ' -f1 /proc/loadavg)
 
-banner() { printf '\n==== %s\n' "$*"; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
     banner "Installing wrk and nginx"
@@ -35,22 +36,6 @@ SESAME=$TARGET/sesame
 
 rm -rf "$OUT"
 mkdir -p "$OUT/nginx"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-wait_port() { # wait_port PORT NAME PID
-    for _ in $(seq 1 300); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        kill -0 "$3" 2>/dev/null || { echo "$2 exited at start; see $OUT" >&2; return 1; }
-        sleep 0.1
-    done
-    echo "$2 not listening on $1 after 30 s" >&2
-    return 1
-}
 
 banner "Starting sesame on 127.0.0.1:$PORT (outbox, SQLite)"
 export SESAME_DATA_DIR=$OUT/data
