@@ -18,7 +18,7 @@ use crate::ports::{
     CounterKey, Counters, DeliveryQuery, Engagement, Event, EventKind, Events, Hit, Ids, Ports,
     Records,
 };
-use crate::tracking::{HitFacts, Target, TokenClaims, TrackKind, classify};
+use crate::tracking::{ClickHistory, HitFacts, TokenClaims, TrackKind, classify};
 use crate::types::{AccountId, EmailAddress, Mailbox, MessageId};
 
 /// One request to the pixel or a click link whose token verified.
@@ -73,7 +73,7 @@ type CopyKey = (AccountId, MessageId, EmailAddress);
 struct Copy {
     sender_domain: String,
     delivered_at: Option<DateTime<Utc>>,
-    clicks: Vec<(DateTime<Utc>, Target)>,
+    clicks: ClickHistory,
 }
 
 /// A deterministic id: the first 16 bytes of SHA-256 over the parts, hex.
@@ -139,7 +139,7 @@ impl<P: Ports> Sesame<P> {
             };
             let reason = classify(&facts, &tracking.rules);
             if c.kind == TrackKind::Click {
-                copy.clicks.push((r.at, c.target.clone()));
+                copy.clicks.record(r.at, &c.target);
             }
             hits.push(Hit {
                 id: r.id.clone(),

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::clicks::ClickHistory;
 use super::token::{Target, TrackKind};
 
 /// Why a hit was judged human or machine. `as_str` is the stored and reported code.
@@ -111,8 +112,8 @@ pub struct HitFacts<'a> {
     pub at: DateTime<Utc>,
     /// When the copy was delivered (or composed, if no delivery time is recorded).
     pub delivered_at: DateTime<Utc>,
-    /// Earlier clicks of the same copy: (time, target).
-    pub earlier_clicks: &'a [(DateTime<Utc>, Target)],
+    /// Earlier clicks of the same copy.
+    pub earlier_clicks: &'a ClickHistory,
 }
 
 /// User-agent fragments (lowercase) of security scanners, link checkers, bots and libraries.
@@ -198,16 +199,10 @@ pub fn classify(facts: &HitFacts<'_>, rules: &ClassifyRules) -> Reason {
             return Reason::TooSoonAfterDelivery;
         }
         let window = chrono::Duration::from_std(rules.burst_window).unwrap_or_default();
-        let mut links: Vec<&Target> = facts
+        let links = facts
             .earlier_clicks
-            .iter()
-            .filter(|(t, _)| *t <= facts.at && facts.at - *t <= window)
-            .map(|(_, target)| target)
-            .collect();
-        links.push(facts.target);
-        links.sort_by_key(|t| format!("{t:?}"));
-        links.dedup();
-        if links.len() >= rules.burst_links {
+            .links_within(facts.target, facts.at, window);
+        if links >= rules.burst_links {
             return Reason::AllLinksAtOnce;
         }
     }
@@ -217,6 +212,8 @@ pub fn classify(facts: &HitFacts<'_>, rules: &ClassifyRules) -> Reason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    static EMPTY: ClickHistory = ClickHistory::new();
 
     const BROWSER: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
 
@@ -237,7 +234,7 @@ mod tests {
             ip: Some("203.0.113.5".parse().unwrap()),
             at: t(600),
             delivered_at: t(0),
-            earlier_clicks: &[],
+            earlier_clicks: &EMPTY,
         }
     }
 
@@ -326,13 +323,13 @@ mod tests {
             (t(600), url("https://example.com/b")),
         ];
         let f = HitFacts {
-            earlier_clicks: &burst,
+            earlier_clicks: &burst.iter().cloned().collect(),
             ..facts(TrackKind::Click, &c, Some(BROWSER))
         };
         assert_eq!(classify(&f, &rules), Reason::AllLinksAtOnce);
         let same = [(t(599), c.clone()), (t(600), c.clone())];
         let f = HitFacts {
-            earlier_clicks: &same,
+            earlier_clicks: &same.iter().cloned().collect(),
             ..facts(TrackKind::Click, &c, Some(BROWSER))
         };
         assert_eq!(classify(&f, &rules), Reason::Human);
@@ -341,7 +338,7 @@ mod tests {
             (t(300), url("https://example.com/b")),
         ];
         let f = HitFacts {
-            earlier_clicks: &spread,
+            earlier_clicks: &spread.iter().cloned().collect(),
             ..facts(TrackKind::Click, &c, Some(BROWSER))
         };
         assert_eq!(classify(&f, &rules), Reason::Human);

@@ -2,6 +2,7 @@
 //! rewriting and the unsubscribe wording. Pure; the use-cases live in `app::tracking`.
 
 mod classify;
+mod clicks;
 mod i18n;
 mod rewrite;
 mod token;
@@ -9,6 +10,7 @@ mod token;
 use std::time::Duration;
 
 pub use classify::{ClassifyRules, HitFacts, Reason, classify};
+pub use clicks::ClickHistory;
 pub use i18n::{UnsubscribeTexts, escape_html, unsubscribe_texts};
 pub use rewrite::{HtmlAdditions, rewrite_html};
 pub use token::{
