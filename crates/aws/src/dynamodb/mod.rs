@@ -149,6 +149,23 @@ fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(err: &
     err.code() == Some("ConditionalCheckFailedException")
 }
 
+/// The outcome of a conditional single-item write (`operation` names it in errors): `true`
+/// when it was applied, `false` when its condition failed.
+fn condition_met<T, E, R>(
+    result: Result<T, SdkError<E, R>>,
+    operation: &'static str,
+) -> Result<bool, StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(false),
+        Err(err) => Err(sdk_error(operation, err)),
+    }
+}
+
 /// Whether a transaction was cancelled because one of its conditions failed (as opposed to a
 /// conflict or throttling, which are worth retrying).
 fn cancelled_by_condition<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {

@@ -14,8 +14,7 @@ use sesame_core::StoreError;
 use sesame_core::ports::QuotaLedger;
 
 use super::item::{Reader, n};
-use super::{DynamoDbRecords, is_condition_failure};
-use crate::error::sdk_error;
+use super::{DynamoDbRecords, condition_met};
 
 /// How long after its day a ledger item is kept before TTL removes it (`expires_at`).
 pub(crate) const QUOTA_RETENTION_DAYS: i64 = 40;
@@ -66,11 +65,7 @@ impl DynamoDbRecords {
             .expression_attribute_values(":exp", expires_at(day))
             .send()
             .await;
-        match out {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(false),
-            Err(err) => Err(sdk_error("UpdateItem", err)),
-        }
+        condition_met(out, "UpdateItem")
     }
 
     async fn used(&self, scope: &str, day: NaiveDate) -> Result<u64, StoreError> {
@@ -101,11 +96,7 @@ impl DynamoDbRecords {
             .expression_attribute_values(":n", n(below))
             .send()
             .await;
-        match out {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(false),
-            Err(err) => Err(sdk_error("UpdateItem", err)),
-        }
+        condition_met(out, "UpdateItem")
     }
 }
 
@@ -151,10 +142,8 @@ impl QuotaLedger for DynamoDbRecords {
                 .expression_attribute_values(":n", n(count))
                 .send()
                 .await;
-            match out {
-                Ok(_) => return Ok(()),
-                Err(err) if err.as_service_error().is_some_and(is_condition_failure) => {}
-                Err(err) => return Err(sdk_error("UpdateItem", err)),
+            if condition_met(out, "UpdateItem")? {
+                return Ok(());
             }
             if self.used(scope, day).await? >= count {
                 continue;
