@@ -118,7 +118,9 @@ pub struct TokenClaims {
 pub struct TrackingKey {
     /// Id carried in every token it signs (rotation: verifiers pick the key by id).
     pub id: u8,
-    secret: [u8; 32],
+    /// HMAC state with the key already absorbed: every pixel and click verifies a token, and
+    /// cloning this skips hashing the key's two pads per request.
+    keyed: HmacSha256,
 }
 
 impl std::fmt::Debug for TrackingKey {
@@ -130,11 +132,12 @@ impl std::fmt::Debug for TrackingKey {
 impl TrackingKey {
     /// A key from its id and 32 secret bytes.
     pub fn new(id: u8, secret: [u8; 32]) -> Self {
-        Self { id, secret }
+        let keyed = HmacSha256::new_from_slice(&secret).expect("HMAC takes any key");
+        Self { id, keyed }
     }
 
     fn mac(&self, data: &[u8]) -> [u8; MAC_LEN] {
-        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes any key");
+        let mut mac = self.keyed.clone();
         mac.update(data);
         let full = mac.finalize().into_bytes();
         let mut out = [0u8; MAC_LEN];
