@@ -24,7 +24,7 @@ use sesame_core::types::{AccountId, EmailAddress, MessageId};
 
 use super::item::{Item, Reader, n, s, time, time_key};
 use super::table::{EXPIRES_AT, PK, SK, account_pk, message_pk};
-use super::{DynamoDbRecords, cancelled_by_condition, is_condition_failure};
+use super::{DynamoDbRecords, cancelled_by_condition, condition_met};
 use crate::error::{build_error, corrupt, sdk_error};
 
 const TRACKING_SK: &str = "TRACKING";
@@ -318,11 +318,7 @@ impl Events for DynamoDbRecords {
             .expression_attribute_names("#pk", PK)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(is_condition_failure) => Ok(false),
-            Err(e) => Err(sdk_error("PutItem", e)),
-        }
+        condition_met(result, "PutItem")
     }
 
     async fn is_unsubscribed(

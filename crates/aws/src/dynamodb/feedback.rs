@@ -24,7 +24,7 @@ use sesame_core::model::deliver_status;
 use super::counters::{COUNTER_PREFIX, counter_sk, counters_pk};
 use super::item::{Item, Reader, n, s, time};
 use super::table::{DUE_AT, EXPIRES_AT, PENDING, PK, SK, account_pk, delivery_sk, message_pk};
-use super::{DynamoDbRecords, cancelled_by_condition, is_condition_failure};
+use super::{DynamoDbRecords, cancelled_by_condition, condition_met};
 use crate::error::{build_error, corrupt, sdk_error};
 
 const COMPLAINT_PREFIX: &str = "COMPLAINT#";
@@ -150,11 +150,7 @@ impl Feedback for DynamoDbRecords {
             .expression_attribute_names("#sk", SK)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(sdk_error("PutItem", e)),
-        }
+        condition_met(result, "PutItem")
     }
 
     async fn list_complaints(
@@ -222,11 +218,7 @@ impl Feedback for DynamoDbRecords {
             .expression_attribute_values(":at", time(at))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(sdk_error("UpdateItem", e)),
-        }
+        condition_met(result, "UpdateItem")
     }
 
     async fn complained(

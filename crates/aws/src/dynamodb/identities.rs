@@ -11,7 +11,7 @@ use super::item::{Item, Reader, as_map, b, n, s, time};
 use super::table::{
     GSI1PK, GSI1SK, IDENTITIES_GSI1PK, PK, SK, account_pk, domain_pk, identity_sk, sender_sk,
 };
-use super::{DynamoDbRecords, cancelled_by_condition, is_condition_failure};
+use super::{DynamoDbRecords, cancelled_by_condition, condition_met, is_condition_failure};
 use crate::error::{build_error, corrupt, sdk_error};
 
 const DOMAIN_SK: &str = "DOMAIN";
@@ -264,11 +264,7 @@ impl DynamoDbRecords {
             .expression_attribute_names("#pk", PK)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(sdk_error("PutItem", e)),
-        }
+        condition_met(result, "PutItem")
     }
 
     pub(super) async fn delete_identity_impl(

@@ -7,7 +7,7 @@ use sesame_core::types::{AccountId, TemplateId};
 
 use super::item::{Item, Reader, n, s, time};
 use super::table::{PK, SK, account_pk, template_sk};
-use super::{DynamoDbRecords, is_condition_failure};
+use super::{DynamoDbRecords, condition_met, is_condition_failure};
 use crate::error::{corrupt, sdk_error};
 
 const TEMPLATE_PREFIX: &str = "TEMPLATE#";
@@ -105,11 +105,10 @@ impl DynamoDbRecords {
         if !remove.is_empty() {
             expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
         }
-        match request.update_expression(expression).send().await {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(sdk_error("UpdateItem", e)),
-        }
+        condition_met(
+            request.update_expression(expression).send().await,
+            "UpdateItem",
+        )
     }
 
     pub(super) async fn get_template_impl(

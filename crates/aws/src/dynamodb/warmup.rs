@@ -12,7 +12,7 @@ use sesame_core::warmup::{Plan, PlanName, PoolName, Scope, WarmupState};
 
 use super::item::{Item, Reader, n, s};
 use super::table::{GSI1PK, GSI1SK, PK, SK, account_pk};
-use super::{DynamoDbRecords, is_condition_failure};
+use super::{DynamoDbRecords, condition_met};
 use crate::error::{corrupt, sdk_error};
 
 /// GSI1 partition listing every warm-up state.
@@ -92,11 +92,7 @@ impl WarmupRecords for DynamoDbRecords {
                 .expression_attribute_names("#rev", "revision")
                 .expression_attribute_values(":rev", n(expected))
         };
-        match put.send().await {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(false),
-            Err(err) => Err(sdk_error("PutItem", err)),
-        }
+        condition_met(put.send().await, "PutItem")
     }
 
     async fn list_warmups(&self) -> Result<Vec<Revised<WarmupState>>, StoreError> {

@@ -14,7 +14,7 @@ use sesame_core::types::{AccountId, EmailAddress};
 
 use super::super::item::{Item, Reader, n, s, time};
 use super::super::table::{PK, SK, account_pk};
-use super::super::{DynamoDbRecords, cancelled_by_condition, is_condition_failure};
+use super::super::{DynamoDbRecords, cancelled_by_condition, condition_met, is_condition_failure};
 use super::{contains, page};
 use crate::error::{build_error, corrupt, sdk_error};
 
@@ -394,11 +394,7 @@ impl DynamoDbRecords {
             .expression_attribute_values(":enabled", AttributeValue::Bool(c.enabled))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(sdk_error("UpdateItem", e)),
-        }
+        condition_met(result, "UpdateItem")
     }
 
     pub(super) async fn get_unsubscribe_config_impl(

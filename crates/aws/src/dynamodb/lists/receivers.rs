@@ -12,7 +12,7 @@ use sesame_core::types::AccountId;
 
 use super::super::item::{Item, Reader, n, s, time};
 use super::super::table::{PK, SK, account_pk};
-use super::super::{DynamoDbRecords, cancelled_by_condition, is_condition_failure};
+use super::super::{DynamoDbRecords, cancelled_by_condition, condition_met, is_condition_failure};
 use super::{contains, page};
 use crate::error::{build_error, corrupt, sdk_error};
 
@@ -398,11 +398,10 @@ impl DynamoDbRecords {
             }
             None => "SET #status = :status REMOVE #started",
         };
-        match request.update_expression(expression).send().await {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(sdk_error("UpdateItem", e)),
-        }
+        condition_met(
+            request.update_expression(expression).send().await,
+            "UpdateItem",
+        )
     }
 
     pub(super) async fn details_after_impl(
