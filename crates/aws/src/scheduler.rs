@@ -177,6 +177,25 @@ fn parse(
     })
 }
 
+/// Every setting of schedule `$s` (`Spec` `$spec`) on a CreateSchedule or UpdateSchedule
+/// request, sent: the two take the same fields but are distinct SDK builder types.
+macro_rules! with_settings {
+    ($request:expr, $adapter:expr, $s:expr, $spec:expr) => {
+        $request
+            .name($s.name.as_str())
+            .group_name(&$adapter.group)
+            .schedule_expression(&$spec.expression)
+            .schedule_expression_timezone("UTC")
+            .set_start_date($spec.start)
+            .set_end_date($spec.end)
+            .description(&$spec.description)
+            .flexible_time_window(Self::window()?)
+            .action_after_completion($spec.after.clone())
+            .target($adapter.target(&$s.payload)?)
+            .send()
+    };
+}
+
 impl EventBridgeSchedules {
     /// Schedules in `target.group`, invoking `target.target_arn` as `target.role_arn`. The
     /// client comes from `aws_config`, so `AWS_ENDPOINT_URL_SCHEDULER` etc. apply.
@@ -223,21 +242,8 @@ impl EventBridgeSchedules {
 
     /// Creates the schedule; `Ok(false)` when one of that name exists.
     async fn create(&self, s: &Schedule, spec: &Spec) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .create_schedule()
-            .name(s.name.as_str())
-            .group_name(&self.group)
-            .schedule_expression(&spec.expression)
-            .schedule_expression_timezone("UTC")
-            .set_start_date(spec.start)
-            .set_end_date(spec.end)
-            .description(&spec.description)
-            .flexible_time_window(Self::window()?)
-            .action_after_completion(spec.after.clone())
-            .target(self.target(&s.payload)?)
-            .send()
-            .await;
+        let request = self.client.create_schedule();
+        let out = with_settings!(request, self, s, spec).await;
         match out {
             Ok(_) => Ok(true),
             Err(err) if err.code() == Some("ConflictException") => Ok(false),
@@ -247,21 +253,8 @@ impl EventBridgeSchedules {
 
     /// Replaces every setting of an existing schedule; `Ok(false)` when it is gone.
     async fn update(&self, s: &Schedule, spec: &Spec) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .update_schedule()
-            .name(s.name.as_str())
-            .group_name(&self.group)
-            .schedule_expression(&spec.expression)
-            .schedule_expression_timezone("UTC")
-            .set_start_date(spec.start)
-            .set_end_date(spec.end)
-            .description(&spec.description)
-            .flexible_time_window(Self::window()?)
-            .action_after_completion(spec.after.clone())
-            .target(self.target(&s.payload)?)
-            .send()
-            .await;
+        let request = self.client.update_schedule();
+        let out = with_settings!(request, self, s, spec).await;
         match out {
             Ok(_) => Ok(true),
             Err(err) if err.code() == Some("ResourceNotFoundException") => Ok(false),
