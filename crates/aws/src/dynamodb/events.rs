@@ -24,7 +24,7 @@ use sesame_core::types::{AccountId, EmailAddress, MessageId};
 
 use super::item::{Item, Reader, n, s, time, time_key};
 use super::table::{EXPIRES_AT, PK, SK, account_pk, message_pk};
-use super::{DynamoDbRecords, cancelled_by_condition, condition_met};
+use super::{DynamoDbRecords, cancelled_by_condition};
 use crate::error::{build_error, corrupt, sdk_error};
 
 const TRACKING_SK: &str = "TRACKING";
@@ -309,16 +309,7 @@ impl Events for DynamoDbRecords {
     ) -> Result<bool, StoreError> {
         let mut item = Self::key(unsub_pk(account, sender), lower(recipient));
         item.insert("at".to_owned(), time(at));
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        condition_met(result, "PutItem")
+        self.put_if_absent(item).await
     }
 
     async fn is_unsubscribed(

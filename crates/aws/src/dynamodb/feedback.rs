@@ -23,7 +23,7 @@ use sesame_core::model::deliver_status;
 
 use super::counters::{COUNTER_PREFIX, counter_sk, counters_pk};
 use super::item::{Item, Reader, n, s, time};
-use super::table::{DUE_AT, EXPIRES_AT, PENDING, PK, SK, account_pk, delivery_sk, message_pk};
+use super::table::{DUE_AT, EXPIRES_AT, PENDING, PK, account_pk, delivery_sk, message_pk};
 use super::{DynamoDbRecords, cancelled_by_condition, condition_met};
 use crate::error::{build_error, corrupt, sdk_error};
 
@@ -141,16 +141,7 @@ impl Feedback for DynamoDbRecords {
             "complained_at".to_owned(),
             n(complaint.complained_at.timestamp_millis()),
         );
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#sk)")
-            .expression_attribute_names("#sk", SK)
-            .send()
-            .await;
-        condition_met(result, "PutItem")
+        self.put_if_absent(item).await
     }
 
     async fn list_complaints(

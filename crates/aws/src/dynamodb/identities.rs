@@ -11,7 +11,7 @@ use super::item::{Item, Reader, as_map, b, n, s, time};
 use super::table::{
     GSI1PK, GSI1SK, IDENTITIES_GSI1PK, PK, SK, account_pk, domain_pk, identity_sk, sender_sk,
 };
-use super::{DynamoDbRecords, cancelled_by_condition, condition_met, is_condition_failure};
+use super::{DynamoDbRecords, cancelled_by_condition, condition_met};
 use crate::error::{build_error, corrupt, sdk_error};
 
 const DOMAIN_SK: &str = "DOMAIN";
@@ -303,20 +303,11 @@ impl DynamoDbRecords {
     }
 
     pub(super) async fn create_sender_impl(&self, sender: &Sender) -> Result<Created, StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(sender_item(sender)))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Created::Yes),
-            Err(e) if is_condition_failure(&e) => Ok(Created::AlreadyExists),
-            Err(e) => Err(sdk_error("PutItem", e)),
-        }
+        Ok(if self.put_if_absent(sender_item(sender)).await? {
+            Created::Yes
+        } else {
+            Created::AlreadyExists
+        })
     }
 
     pub(super) async fn get_sender_impl(

@@ -111,6 +111,20 @@ impl DynamoDbRecords {
         Ok(out.item)
     }
 
+    /// Puts `item` only if no item has its key: `false` (and nothing written) when one does.
+    async fn put_if_absent(&self, item: Item) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        condition_met(result, "PutItem")
+    }
+
     /// Every item of a partition whose sort key starts with `prefix`, in sort-key order,
     /// strongly consistent (all pages).
     async fn query_prefix(&self, pk: String, prefix: &str) -> Result<Vec<Item>, StoreError> {

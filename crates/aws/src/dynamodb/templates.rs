@@ -7,7 +7,7 @@ use sesame_core::types::{AccountId, TemplateId};
 
 use super::item::{Item, Reader, n, s, time};
 use super::table::{PK, SK, account_pk, template_sk};
-use super::{DynamoDbRecords, condition_met, is_condition_failure};
+use super::{DynamoDbRecords, condition_met};
 use crate::error::{corrupt, sdk_error};
 
 const TEMPLATE_PREFIX: &str = "TEMPLATE#";
@@ -46,23 +46,14 @@ fn template_from(item: &Item) -> Result<Template, StoreError> {
 
 impl DynamoDbRecords {
     pub(super) async fn create_template_impl(&self, template: &Template) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(template_item(template)))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
+        if self.put_if_absent(template_item(template)).await? {
+            Ok(())
+        } else {
             // Ids come from a sequence, so a collision means the sequence was reset.
-            Err(e) if is_condition_failure(&e) => Err(corrupt(format!(
+            Err(corrupt(format!(
                 "template {} already exists",
                 template.id.0
-            ))),
-            Err(e) => Err(sdk_error("PutItem", e)),
+            )))
         }
     }
 

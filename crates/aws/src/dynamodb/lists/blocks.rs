@@ -14,7 +14,7 @@ use sesame_core::types::{AccountId, EmailAddress};
 
 use super::super::item::{Item, Reader, n, s, time};
 use super::super::table::{PK, SK, account_pk};
-use super::super::{DynamoDbRecords, cancelled_by_condition, condition_met, is_condition_failure};
+use super::super::{DynamoDbRecords, cancelled_by_condition, condition_met};
 use super::{contains, page};
 use crate::error::{build_error, corrupt, sdk_error};
 
@@ -357,20 +357,11 @@ impl DynamoDbRecords {
             ("enabled".to_owned(), AttributeValue::Bool(c.enabled)),
             ("created_at".to_owned(), time(c.created_at)),
         ]);
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Created::Yes),
-            Err(e) if is_condition_failure(&e) => Ok(Created::AlreadyExists),
-            Err(e) => Err(sdk_error("PutItem", e)),
-        }
+        Ok(if self.put_if_absent(item).await? {
+            Created::Yes
+        } else {
+            Created::AlreadyExists
+        })
     }
 
     pub(super) async fn update_unsubscribe_config_impl(
