@@ -24,7 +24,7 @@ use super::item::{Item, Reader, n, s, time};
 use super::table::{
     DUE_AT, MESSAGE_SK, PENDING, PENDING_INDEX, PK, SK, account_pk, delivery_sk, message_pk,
 };
-use super::{DynamoDbRecords, is_condition_failure};
+use super::{DynamoDbRecords, condition_met, is_condition_failure};
 use crate::error::{build_error, corrupt, sdk_error};
 
 /// Partition of the `pending` index holding tasks that need the scheduler.
@@ -195,11 +195,7 @@ impl Tasks for DynamoDbRecords {
             .expression_attribute_values(":rev", n(previous))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(is_condition_failure) => Ok(false),
-            Err(e) => Err(sdk_error("PutItem", e)),
-        }
+        condition_met(result, "PutItem")
     }
 
     async fn due_tasks(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<Task>, StoreError> {
