@@ -86,15 +86,28 @@ pub(crate) fn derived_id(parts: &[&str]) -> String {
     hex::encode(&hash.finalize()[..16])
 }
 
+/// The feed id of a hit's event: deterministic (a replayed hit appends nothing), and led by
+/// the hit id's time prefix so that ids grow with time like the hit ids do.
+fn hit_event_id(kind: &str, hit_id: &str) -> String {
+    let prefix = hit_id.get(..12).unwrap_or_default();
+    let hash = derived_id(&[kind, hit_id]);
+    format!("{prefix}{}", &hash[prefix.len()..])
+}
+
 /// Truncates to whole milliseconds, the precision every store keeps.
 fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }
 
 impl<P: Ports> Sesame<P> {
-    /// A fresh hit id (random, so two requests in the same millisecond stay two hits).
+    /// A fresh hit id: the arrival time (milliseconds, 12 hex digits) then 10 random bytes, so
+    /// two requests in the same millisecond stay two hits and ids grow with time. The stores'
+    /// unique indexes on hit and event ids are then appended to: with wholly random ids every
+    /// hit dirtied its own index page and the SQLite recorder fell to ~10,000 hits/s.
     pub fn new_hit_id(&self) -> String {
-        hex::encode(self.ids.random_bytes(16))
+        let at = u64::try_from(self.now().timestamp_millis()).unwrap_or(0);
+        let random = hex::encode(self.ids.random_bytes(10));
+        format!("{:012x}{random}", at & 0xffff_ffff_ffff)
     }
 
     /// Records a batch of hits: classifies each (human or machine, with a reason), stores
@@ -172,7 +185,7 @@ impl<P: Ports> Sesame<P> {
                     _ => EventKind::Opened,
                 };
                 Event {
-                    id: derived_id(&[kind.as_str(), &h.id]),
+                    id: hit_event_id(kind.as_str(), &h.id),
                     account: h.account.clone(),
                     message_id: h.message_id.clone(),
                     recipient: h.recipient.clone(),
