@@ -44,7 +44,20 @@ impl Recorder {
     pub fn spawn<P: Ports>(app: Arc<Sesame<P>>, capacity: usize) -> (Self, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let stats = Arc::new(RecorderStats::default());
-        let task = tokio::spawn(drain(app, rx, Arc::clone(&stats)));
+        let counts = Arc::clone(&stats);
+        // Its own thread and runtime: classifying a batch of thousands of hits takes
+        // milliseconds of CPU, which on a worker of the serving runtime would hold up every
+        // connection queued behind it (the edge's p99). The OS shares the CPU instead.
+        let task =
+            tokio::task::spawn_blocking(
+                move || match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime.block_on(drain(app, rx, counts)),
+                    Err(e) => tracing::error!(error = %e, "tracking recorder runtime not started"),
+                },
+            );
         (Self { tx, stats }, task)
     }
 
