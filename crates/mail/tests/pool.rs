@@ -3,51 +3,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::addr;
+use common::relay::{Relay, free_port};
 use sesame_core::ports::{Envelope, Mailer};
 use sesame_core::warmup::PoolName;
 use sesame_mail::{AnyMailer, OutboxMailer, PoolConfigError, PoolMailer, PoolsConfig};
 
-/// An aiosmtpd process, killed when dropped.
-struct Relay {
-    child: Child,
-    port: u16,
-    outdir: tempfile::TempDir,
-}
-
 impl Relay {
-    fn start() -> Self {
-        let python = common::require_python_module("aiosmtpd", "aiosmtpd");
-        let port = free_port();
-        let outdir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(python)
-            .arg(common::fixtures().join("smtp_server.py"))
-            .args(["127.0.0.1", &port.to_string()])
-            .arg(outdir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start aiosmtpd");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        if line.trim() != "ready" {
-            let _ = child.kill();
-            panic!("aiosmtpd did not start (see its stderr above)");
-        }
-        Self {
-            child,
-            port,
-            outdir,
-        }
-    }
-
     fn received(&self) -> usize {
         std::fs::read_dir(self.outdir.path())
             .unwrap()
@@ -60,21 +24,6 @@ impl Relay {
             })
             .count()
     }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn envelope(n: usize) -> Envelope {

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // Each test binary uses a different subset.
 
 pub mod dnsmasq;
+pub mod relay;
 pub mod verify;
 
 use std::path::PathBuf;
