@@ -6,14 +6,16 @@ GetSendEmailStatus shows it, and GetStatisticsReport counts the day as computed 
 
 from __future__ import annotations
 
+import datetime as dt
 import email
+import email.utils
 import json
 from pathlib import Path
 
 import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from harness import b64, prepare_sending, send_template, shanghai_today
+from harness import SHANGHAI, b64, prepare_sending, send_template, shanghai_today
 
 ACCOUNT = "feedback-e2e"
 DOMAIN = "feedback.sesame-e2e.com"
@@ -28,8 +30,13 @@ def fb(server):
 
 
 def fill(fixture: str, verp: str, rcpt: str, message_id: str) -> bytes:
+    """The fixture with its placeholders filled; its dates are now (a report is counted on the day
+    it says it arrived, so a fixed date would pass only on that day)."""
     text = (FIXTURES / fixture).read_bytes().decode()
+    now = dt.datetime.now(SHANGHAI).replace(microsecond=0)
     for key, value in {
+        "{{DATE}}": email.utils.format_datetime(now),
+        "{{DAY}}": now.strftime("%Y%m%d"),
         "{{VERP}}": verp,
         "{{RCPT}}": rcpt,
         "{{MESSAGE_ID}}": message_id,
