@@ -36,6 +36,7 @@ def fill(fixture: str, verp: str, rcpt: str, message_id: str) -> bytes:
     now = dt.datetime.now(SHANGHAI).replace(microsecond=0)
     for key, value in {
         "{{DATE}}": email.utils.format_datetime(now),
+        "{{ARRIVED}}": email.utils.format_datetime(now - dt.timedelta(seconds=30)),
         "{{DAY}}": now.strftime("%Y%m%d"),
         "{{VERP}}": verp,
         "{{RCPT}}": rcpt,

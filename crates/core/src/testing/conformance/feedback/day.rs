@@ -168,13 +168,15 @@ impl<R: AllRecords + Clone> Day<R> {
     }
 }
 
-/// The fixture with its placeholders filled; its dates are the scenarios' fixed day, 10:05:11 in
-/// Asia/Shanghai (a report is counted on the day it says it arrived).
+/// The fixture with its placeholders filled with the scenarios' fixed day (Asia/Shanghai): the
+/// original message arrived at 10:05:11, the report is dated 11:20.
 pub(super) fn fill(template: &str, verp: &str, rcpt: &str, message_id: &str) -> Vec<u8> {
     let shanghai = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
     let arrived = (at(2, 5) + chrono::Duration::seconds(11)).with_timezone(&shanghai);
+    let reported = at(3, 20).with_timezone(&shanghai);
     template
-        .replace("{{DATE}}", &arrived.to_rfc2822())
+        .replace("{{DATE}}", &reported.to_rfc2822())
+        .replace("{{ARRIVED}}", &arrived.to_rfc2822())
         .replace("{{DAY}}", &arrived.format("%Y%m%d").to_string())
         .replace("{{VERP}}", verp)
         .replace("{{RCPT}}", rcpt)
