@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use sesame_core::Sesame;
+use sesame_core::{Adapters, Sesame, Stores};
 use sesame_core::app::PlanTarget;
 use sesame_core::app::{Content, SendCommand};
 use sesame_core::ports::{
@@ -46,6 +46,13 @@ struct BenchPorts;
 
 impl Ports for BenchPorts {
     type Records = SqliteRecords;
+    type Quota = SqliteRecords;
+    type Counters = SqliteRecords;
+    type Lists = SqliteRecords;
+    type Warmup = SqliteRecords;
+    type Feedback = SqliteRecords;
+    type Events = SqliteRecords;
+    type Tasks = SqliteRecords;
     type Queue = SqliteJobQueue;
     type Schedules = SqliteSchedules;
     type Mailer = AcceptingMailer;
@@ -72,14 +79,16 @@ fn app(dir: &std::path::Path, dedicated: bool) -> Result<Arc<Sesame<BenchPorts>>
         ..Settings::default()
     };
     Ok(Arc::new(Sesame::new(
-        store.records(),
-        store.job_queue(),
-        store.schedules(),
-        AcceptingMailer,
-        MailAuthDkim::new(),
-        HickoryResolver::new(None)?,
-        SystemClock,
-        OsIds,
+        Adapters {
+            stores: Stores::shared(store.records()),
+            queue: store.job_queue(),
+            schedules: store.schedules(),
+            mailer: AcceptingMailer,
+            dkim: MailAuthDkim::new(),
+            resolver: HickoryResolver::new(None)?,
+            clock: SystemClock,
+            ids: OsIds,
+        },
         settings,
         SecretBox::new(&[9u8; 32]).context("key")?,
     )))
@@ -106,7 +115,7 @@ async fn reservations(
                 granted += if through_gate {
                     app.reserve_batch(&account, &domain, 1).await?.granted
                 } else {
-                    app.records
+                    app.quota
                         .reserve(&format!("raw/{t}"), day, 1, u64::MAX >> 2)
                         .await?
                 };

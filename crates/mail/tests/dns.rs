@@ -4,7 +4,7 @@
 mod common;
 
 use common::dnsmasq::{Dnsmasq, Zone};
-use sesame_core::Sesame;
+use sesame_core::{Adapters, Sesame, Stores};
 use sesame_core::app::{DnsRecord, IdentityView};
 use sesame_core::model::RecordPurpose;
 use sesame_core::ports::{DnsError, Ports, Records, Resolver};
@@ -24,6 +24,13 @@ struct DnsPorts;
 
 impl Ports for DnsPorts {
     type Records = InMemoryRecords;
+    type Quota = InMemoryRecords;
+    type Counters = InMemoryRecords;
+    type Lists = InMemoryRecords;
+    type Warmup = InMemoryRecords;
+    type Feedback = InMemoryRecords;
+    type Events = InMemoryRecords;
+    type Tasks = InMemoryRecords;
     type Queue = InMemoryJobQueue;
     type Schedules = InMemorySchedules;
     type Mailer = RecordingMailer;
@@ -40,14 +47,16 @@ fn app(dns: &Dnsmasq) -> Sesame<DnsPorts> {
         ..Settings::default()
     };
     Sesame::new(
-        InMemoryRecords::default(),
-        InMemoryJobQueue::default(),
-        InMemorySchedules::default(),
-        RecordingMailer::default(),
-        MailAuthDkim::new(),
-        HickoryResolver::new(Some(dns.addr)).expect("resolver"),
-        FixedClock::default(),
-        SeqIds::default(),
+        Adapters {
+            stores: Stores::shared(InMemoryRecords::default()),
+            queue: InMemoryJobQueue::default(),
+            schedules: InMemorySchedules::default(),
+            mailer: RecordingMailer::default(),
+            dkim: MailAuthDkim::new(),
+            resolver: HickoryResolver::new(Some(dns.addr)).expect("resolver"),
+            clock: FixedClock::default(),
+            ids: SeqIds::default(),
+        },
         settings,
         SecretBox::new(&[7u8; 32]).expect("key"),
     )

@@ -37,6 +37,13 @@ pub struct AwsPorts;
 
 impl Ports for AwsPorts {
     type Records = DynamoDbRecords;
+    type Quota = DynamoDbRecords;
+    type Counters = DynamoDbRecords;
+    type Lists = DynamoDbRecords;
+    type Warmup = DynamoDbRecords;
+    type Feedback = DynamoDbRecords;
+    type Events = DynamoDbRecords;
+    type Tasks = DynamoDbRecords;
     type Queue = SqsJobQueue;
     type Schedules = EventBridgeSchedules;
     /// The relay (`shared`) plus the dedicated pools of `SESAME_POOLS`.

@@ -212,7 +212,7 @@ impl<P: Ports> Sesame<P> {
             block.diagnostic,
             bounce.label()
         );
-        self.records
+        self.feedback
             .record_late_bounce(account, &message.id, &rcpt, &text, now)
             .await?;
         self.append_event(
@@ -298,7 +298,7 @@ impl<P: Ports> Sesame<P> {
             smtp_message_id: report.original_message_id.clone().unwrap_or_default(),
             subject: message.subject.clone(),
         };
-        self.records.put_complaint(&complaint).await?;
+        self.feedback.put_complaint(&complaint).await?;
         // The feed event also sets the delivery's complained flag (GetSendEmailStatus).
         self.append_event(
             (account, &message.id, &rcpt),
@@ -354,7 +354,7 @@ impl<P: Ports> Sesame<P> {
             )
         })?;
         let (all, _) = self
-            .records
+            .feedback
             .list_complaints(&ComplaintQuery {
                 account: account.clone(),
                 from,
@@ -421,7 +421,7 @@ impl<P: Ports> Sesame<P> {
         recipient: &EmailAddress,
     ) -> Result<bool, SesError> {
         Ok(self
-            .records
+            .feedback
             .complained(account, message_id, recipient)
             .await?)
     }

@@ -40,18 +40,28 @@ pub use tasks::{
 };
 pub use warmup::{PoolSubject, Revised, WarmupRecords};
 
-/// The set of adapters one deployment wires together. Use-cases are generic over it, so a
-/// deployment names its adapters once instead of threading six type parameters everywhere.
+/// The set of adapters one deployment wires together, one associated type per port. Use-cases
+/// are generic over it, so a deployment names its adapters once instead of threading a type
+/// parameter per port everywhere. A backend may serve every storage port from one store type
+/// (see [`Stores::shared`](crate::Stores::shared)); each port is still its own field of
+/// [`Sesame`](crate::Sesame), so a call site says which port it uses.
 pub trait Ports: Send + Sync + 'static {
-    /// Records adapter; the same store keeps the quota ledger and the statistics counters.
-    type Records: Records
-        + QuotaLedger
-        + Counters
-        + Lists
-        + WarmupRecords
-        + Feedback
-        + Events
-        + Tasks;
+    /// Accounts, API keys, templates, identities, senders, messages and deliveries.
+    type Records: Records;
+    /// Daily quota reservations.
+    type Quota: QuotaLedger;
+    /// Statistics aggregates.
+    type Counters: Counters;
+    /// Receiver lists, blocklists and unsubscribe settings.
+    type Lists: Lists;
+    /// Warm-up states, plans and pool bindings.
+    type Warmup: WarmupRecords;
+    /// Feedback: once-only event counting, complaints, late bounces.
+    type Feedback: Feedback;
+    /// Tracking hits, events and unsubscribes.
+    type Events: Events;
+    /// Batch tasks and their runs.
+    type Tasks: Tasks;
     /// Job queue adapter.
     type Queue: JobQueue;
     /// One-time and recurring triggers.

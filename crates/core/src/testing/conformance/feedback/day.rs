@@ -161,7 +161,7 @@ impl<R: AllRecords + Clone> Day<R> {
             offset: 0,
             limit: 100,
         };
-        let (rows, _) = self.app.records.list_bounce_blocks(&q).await.unwrap();
+        let (rows, _) = self.app.lists.list_bounce_blocks(&q).await.unwrap();
         let mut who: Vec<String> = rows.iter().map(|b| b.email.as_str().to_owned()).collect();
         who.sort();
         who
