@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use sesame_core::{Adapters, Sesame, Stores};
 use sesame_core::app::PlanTarget;
 use sesame_core::app::{Content, SendCommand};
 use sesame_core::ports::{
@@ -26,6 +25,7 @@ use sesame_core::secrets::SecretBox;
 use sesame_core::settings::Settings;
 use sesame_core::types::{AccountId, Domain};
 use sesame_core::warmup::{PoolInfo, PoolName, WarmupSettings};
+use sesame_core::{Adapters, Sesame, Stores};
 use sesame_embedded::{SqliteJobQueue, SqliteRecords, SqliteSchedules, SqliteStore};
 use sesame_mail::{HickoryResolver, MailAuthDkim};
 
@@ -45,7 +45,12 @@ impl Mailer for AcceptingMailer {
 struct BenchPorts;
 
 impl Ports for BenchPorts {
-    type Records = SqliteRecords;
+    type Keys = SqliteRecords;
+    type Sequences = SqliteRecords;
+    type Templates = SqliteRecords;
+    type Identities = SqliteRecords;
+    type Senders = SqliteRecords;
+    type Deliveries = SqliteRecords;
     type Quota = SqliteRecords;
     type Counters = SqliteRecords;
     type Lists = SqliteRecords;

@@ -10,9 +10,9 @@ use anyhow::{Context, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use sesame_core::{Adapters, Sesame, Stores};
 use sesame_core::ports::{Ids, OsIds, Ports, SystemClock};
 use sesame_core::secrets::SecretBox;
+use sesame_core::{Adapters, Sesame, Stores};
 use sesame_embedded::{
     Durability, SqliteJobQueue, SqliteRecords, SqliteSchedules, SqliteStore, StoreOptions,
 };
@@ -26,7 +26,12 @@ use crate::config::Config;
 pub struct LocalPorts;
 
 impl Ports for LocalPorts {
-    type Records = SqliteRecords;
+    type Keys = SqliteRecords;
+    type Sequences = SqliteRecords;
+    type Templates = SqliteRecords;
+    type Identities = SqliteRecords;
+    type Senders = SqliteRecords;
+    type Deliveries = SqliteRecords;
     type Quota = SqliteRecords;
     type Counters = SqliteRecords;
     type Lists = SqliteRecords;

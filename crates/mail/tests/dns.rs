@@ -4,16 +4,16 @@
 mod common;
 
 use common::dnsmasq::{Dnsmasq, Zone};
-use sesame_core::{Adapters, Sesame, Stores};
 use sesame_core::app::{DnsRecord, IdentityView};
 use sesame_core::model::RecordPurpose;
-use sesame_core::ports::{DnsError, Ports, Records, Resolver};
+use sesame_core::ports::{DnsError, Identities, Ports, Resolver};
 use sesame_core::secrets::SecretBox;
 use sesame_core::settings::Settings;
 use sesame_core::testing::{
     FixedClock, InMemoryJobQueue, InMemoryRecords, InMemorySchedules, RecordingMailer, SeqIds,
 };
 use sesame_core::types::AccountId;
+use sesame_core::{Adapters, Sesame, Stores};
 use sesame_mail::{HickoryResolver, MailAuthDkim};
 
 const ZONE: &str = "dns.test";
@@ -23,7 +23,12 @@ const SPF: &str = "ip4:127.0.0.1";
 struct DnsPorts;
 
 impl Ports for DnsPorts {
-    type Records = InMemoryRecords;
+    type Keys = InMemoryRecords;
+    type Sequences = InMemoryRecords;
+    type Templates = InMemoryRecords;
+    type Identities = InMemoryRecords;
+    type Senders = InMemoryRecords;
+    type Deliveries = InMemoryRecords;
     type Quota = InMemoryRecords;
     type Counters = InMemoryRecords;
     type Lists = InMemoryRecords;
@@ -276,8 +281,8 @@ async fn each_wrong_or_missing_record_is_reported_precisely() {
     let checker = app(&dns);
     for view in views {
         checker
-            .records
-            .create_identity(&view.identity)
+            .identities
+            .create(&view.identity)
             .await
             .expect("copy");
     }

@@ -36,7 +36,12 @@ impl Mailer for RelayMailer {
 pub struct AwsPorts;
 
 impl Ports for AwsPorts {
-    type Records = DynamoDbRecords;
+    type Keys = DynamoDbRecords;
+    type Sequences = DynamoDbRecords;
+    type Templates = DynamoDbRecords;
+    type Identities = DynamoDbRecords;
+    type Senders = DynamoDbRecords;
+    type Deliveries = DynamoDbRecords;
     type Quota = DynamoDbRecords;
     type Counters = DynamoDbRecords;
     type Lists = DynamoDbRecords;

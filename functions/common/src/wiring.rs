@@ -5,9 +5,9 @@ use std::sync::Arc;
 use aws_config::BehaviorVersion;
 
 use sesame_aws::{DynamoDbRecords, EventBridgeSchedules, SqsJobQueue};
-use sesame_core::{Adapters, Sesame, Stores};
 use sesame_core::ports::SystemClock;
 use sesame_core::secrets::SecretBox;
+use sesame_core::{Adapters, Sesame, Stores};
 use sesame_mail::{
     HickoryResolver, MailAuthDkim, PoolMailer, PoolsConfig, RelayUrl, SmtpMailer, SmtpOptions,
 };

@@ -26,8 +26,18 @@ pub struct Adapters<P: Ports> {
 /// The storage ports of a deployment. Every backend serves them from one store (one SQLite
 /// database, one DynamoDB table); [`Stores::shared`] clones that store into each port.
 pub struct Stores<P: Ports> {
-    /// Accounts, keys, templates, identities, senders, messages and deliveries.
-    pub records: P::Records,
+    /// Accounts and their API keys.
+    pub keys: P::Keys,
+    /// Installation-wide sequences (template, list, task ids).
+    pub sequences: P::Sequences,
+    /// Email templates.
+    pub templates: P::Templates,
+    /// Sender domains.
+    pub identities: P::Identities,
+    /// Sender addresses.
+    pub senders: P::Senders,
+    /// Messages and their deliveries.
+    pub deliveries: P::Deliveries,
     /// Daily quota reservations.
     pub quota: P::Quota,
     /// Statistics aggregates.
@@ -49,7 +59,12 @@ impl<P: Ports> Stores<P> {
     pub fn shared<S: Clone>(store: S) -> Self
     where
         P: Ports<
-                Records = S,
+                Keys = S,
+                Sequences = S,
+                Templates = S,
+                Identities = S,
+                Senders = S,
+                Deliveries = S,
                 Quota = S,
                 Counters = S,
                 Lists = S,
@@ -60,7 +75,12 @@ impl<P: Ports> Stores<P> {
             >,
     {
         Self {
-            records: store.clone(),
+            keys: store.clone(),
+            sequences: store.clone(),
+            templates: store.clone(),
+            identities: store.clone(),
+            senders: store.clone(),
+            deliveries: store.clone(),
             quota: store.clone(),
             counters: store.clone(),
             lists: store.clone(),

@@ -9,7 +9,7 @@ use super::validate::page_limit;
 use crate::error::{ErrorCode, SesError};
 use crate::ports::{
     BlockUpdate, BounceBlock, BounceBlockQuery, CustomBlock, CustomBlockQuery, Lists, Ports,
-    Records,
+    Sequences,
 };
 use crate::types::{AccountId, EmailAddress};
 
@@ -156,7 +156,7 @@ impl<P: Ports> Sesame<P> {
         if valid.is_empty() {
             return Ok(report);
         }
-        let batch = self.records.next_sequence("custom_blacklist").await?;
+        let batch = self.sequences.next("custom_blacklist").await?;
         let now = self.now();
         let blocks: Vec<CustomBlock> = valid
             .into_iter()

@@ -14,7 +14,7 @@ use crate::error::{ErrorCode, SesError};
 use crate::feedback::report::{self, DsnRecipient, ReportKind};
 use crate::feedback::{BounceKind, classify_status, verp};
 use crate::model::Message;
-use crate::ports::{Complaint, ComplaintQuery, EventKind, Feedback, Ports, Records};
+use crate::ports::{Complaint, ComplaintQuery, Deliveries, EventKind, Feedback, Ports};
 use crate::types::{AccountId, EmailAddress, MessageId};
 
 /// Key-derivation purpose of the VERP token key.
@@ -106,7 +106,11 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<Option<(Message, EmailAddress)>, SesError> {
         let key = self.verp_key();
         for token in report.return_paths.iter().filter_map(|t| verp::find(t)) {
-            let Some(message) = self.records.get_message(account, &token.message_id).await? else {
+            let Some(message) = self
+                .deliveries
+                .get_message(account, &token.message_id)
+                .await?
+            else {
                 continue;
             };
             let Some(rcpt) = message.recipients().get(usize::from(token.index)).cloned() else {
@@ -124,7 +128,7 @@ impl<P: Ports> Sesame<P> {
         else {
             return Ok(None);
         };
-        let Some(message) = self.records.get_message(account, &id).await? else {
+        let Some(message) = self.deliveries.get_message(account, &id).await? else {
             return Ok(None);
         };
         let rcpt = message.recipients().into_iter().find(|r| {
@@ -267,8 +271,8 @@ impl<P: Ports> Sesame<P> {
         };
         let now = self.now();
         let delivery = self
-            .records
-            .list_deliveries(&crate::ports::DeliveryQuery {
+            .deliveries
+            .list(&crate::ports::DeliveryQuery {
                 account: account.clone(),
                 from: message.created_at,
                 until: message.created_at + chrono::Duration::milliseconds(1),

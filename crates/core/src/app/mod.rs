@@ -57,8 +57,18 @@ pub(crate) const PURPOSE_DKIM: &str = "sesame/dkim-private-key/v1";
 /// One deployment of Sesame: its adapters, one field per port, and settings. Cheap to share
 /// behind an `Arc`. Built by [`Sesame::new`] from [`Adapters`].
 pub struct Sesame<P: Ports> {
-    /// Accounts, keys, templates, identities, senders, messages and deliveries.
-    pub records: P::Records,
+    /// Accounts and their API keys.
+    pub keys: P::Keys,
+    /// Installation-wide sequences (template, list, task ids).
+    pub sequences: P::Sequences,
+    /// Email templates.
+    pub templates: P::Templates,
+    /// Sender domains.
+    pub identities: P::Identities,
+    /// Sender addresses.
+    pub senders: P::Senders,
+    /// Messages and their deliveries.
+    pub deliveries: P::Deliveries,
     /// Daily quota reservations.
     pub quota: P::Quota,
     /// Statistics aggregates.
@@ -115,7 +125,12 @@ impl<P: Ports> Sesame<P> {
             ids,
         } = adapters;
         let Stores {
-            records,
+            keys,
+            sequences,
+            templates,
+            identities,
+            senders,
+            deliveries,
             quota,
             counters,
             lists,
@@ -125,7 +140,12 @@ impl<P: Ports> Sesame<P> {
             tasks,
         } = stores;
         Self {
-            records,
+            keys,
+            sequences,
+            templates,
+            identities,
+            senders,
+            deliveries,
             quota,
             counters,
             lists,

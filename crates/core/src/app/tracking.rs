@@ -15,8 +15,8 @@ use super::statistics::{CountedEvent, StatEvent, dims};
 use crate::error::{ErrorCode, SesError};
 use crate::model::Delivery;
 use crate::ports::{
-    CounterKey, Counters, DeliveryQuery, Engagement, Event, EventKind, Events, Hit, Ids, Ports,
-    Records,
+    CounterKey, Counters, Deliveries, DeliveryQuery, Engagement, Event, EventKind, Events, Hit,
+    Ids, Ports,
 };
 use crate::tracking::{ClickHistory, HitFacts, TokenClaims, TrackKind, classify};
 use crate::types::{AccountId, EmailAddress, Mailbox, MessageId};
@@ -280,7 +280,7 @@ impl<P: Ports> Sesame<P> {
             offset: 0,
             limit: 1,
         };
-        let Some(delivery) = self.records.list_deliveries(&query).await?.pop() else {
+        let Some(delivery) = self.deliveries.list(&query).await?.pop() else {
             return Ok(None);
         };
         let earlier = self
@@ -318,7 +318,7 @@ impl<P: Ports> Sesame<P> {
             return Ok(None);
         }
         let Some(message) = self
-            .records
+            .deliveries
             .get_message(&claims.account, &claims.message_id)
             .await?
         else {

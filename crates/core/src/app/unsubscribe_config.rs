@@ -5,7 +5,7 @@
 use super::Sesame;
 use super::validate::page_limit;
 use crate::error::{ErrorCode, SesError};
-use crate::ports::{Created, Lists, Ports, Records, UnsubscribeConfig};
+use crate::ports::{Created, Lists, Ports, Senders, UnsubscribeConfig};
 use crate::types::{AccountId, EmailAddress};
 
 /// Highest language code of the address-level config (reference §6.4 documents 0–10).
@@ -57,7 +57,7 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<(), SesError> {
         let address = parse_address(address)?;
         let (language, enabled) = check(language, status)?;
-        if self.records.get_sender(account, &address).await?.is_none() {
+        if self.senders.get(account, &address).await?.is_none() {
             return Err(SesError::new(
                 ErrorCode::InvalidParameterValueNoSuchSender,
                 "Address is not a sender address of this account.",

@@ -30,7 +30,12 @@ use crate::ports::Ports;
 pub struct TestPorts;
 
 impl Ports for TestPorts {
-    type Records = InMemoryRecords;
+    type Keys = InMemoryRecords;
+    type Sequences = InMemoryRecords;
+    type Templates = InMemoryRecords;
+    type Identities = InMemoryRecords;
+    type Senders = InMemoryRecords;
+    type Deliveries = InMemoryRecords;
     type Quota = InMemoryRecords;
     type Counters = InMemoryRecords;
     type Lists = InMemoryRecords;

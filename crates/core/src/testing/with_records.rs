@@ -8,7 +8,8 @@ use super::{
     StaticResolver,
 };
 use crate::ports::{
-    Counters, Events, Feedback, Lists, Ports, QuotaLedger, Records, Tasks, WarmupRecords,
+    Counters, Deliveries, Events, Feedback, Identities, Keys, Lists, Ports, QuotaLedger, Senders,
+    Sequences, Tasks, Templates, WarmupRecords,
 };
 
 /// Every storage port, implemented by one store type (kept in step with [`Stores`]; the one
@@ -16,16 +17,40 @@ use crate::ports::{
 ///
 /// [`Stores`]: crate::Stores
 pub trait AllRecords:
-    Records + QuotaLedger + Counters + Lists + WarmupRecords + Feedback + Events + Tasks
+    Keys
+    + Sequences
+    + Templates
+    + Identities
+    + Senders
+    + Deliveries
+    + QuotaLedger
+    + Counters
+    + Lists
+    + WarmupRecords
+    + Feedback
+    + Events
+    + Tasks
 {
 }
 
 impl<R> AllRecords for R where
-    R: Records + QuotaLedger + Counters + Lists + WarmupRecords + Feedback + Events + Tasks
+    R: Keys
+        + Sequences
+        + Templates
+        + Identities
+        + Senders
+        + Deliveries
+        + QuotaLedger
+        + Counters
+        + Lists
+        + WarmupRecords
+        + Feedback
+        + Events
+        + Tasks
 {
 }
 
-/// Fakes for every port except records, which are `R`.
+/// Fakes for every port except the storage ports, which are all `R`.
 #[derive(Debug)]
 pub struct WithRecords<R>(PhantomData<fn() -> R>);
 
@@ -33,7 +58,12 @@ impl<R> Ports for WithRecords<R>
 where
     R: AllRecords,
 {
-    type Records = R;
+    type Keys = R;
+    type Sequences = R;
+    type Templates = R;
+    type Identities = R;
+    type Senders = R;
+    type Deliveries = R;
     type Quota = R;
     type Counters = R;
     type Lists = R;

@@ -15,7 +15,7 @@ use super::validate::page_limit;
 use crate::error::{ErrorCode, SesError};
 use crate::ports::{
     Created, DetailPage, DetailQuery, Lists, NewDetail, Ports, Receiver, ReceiverDetail,
-    ReceiverId, ReceiverQuery, ReceiverStatus, Records, UploadStart,
+    ReceiverId, ReceiverQuery, ReceiverStatus, Sequences, UploadStart,
 };
 use crate::types::AccountId;
 
@@ -99,7 +99,7 @@ impl<P: Ports> Sesame<P> {
                 "The account has the most recipient groups allowed.",
             ));
         }
-        let id = ReceiverId(self.records.next_sequence("receiver").await?);
+        let id = ReceiverId(self.sequences.next("receiver").await?);
         let receiver = Receiver {
             account: account.clone(),
             id,

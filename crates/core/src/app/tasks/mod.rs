@@ -15,8 +15,8 @@ use super::content::check_subject;
 use super::send::TemplateRef;
 use crate::error::{ErrorCode, SesError};
 use crate::ports::{
-    Cycle, Lists, Ports, ReceiverId, ReceiverStatus, Records, RunCounts, Schedule, ScheduleName,
-    Schedules, Task, TaskId, TaskQuery, TaskStatus, TaskType, Tasks,
+    Cycle, Lists, Ports, ReceiverId, ReceiverStatus, RunCounts, Schedule, ScheduleName, Schedules,
+    Sequences, Task, TaskId, TaskQuery, TaskStatus, TaskType, Tasks, Templates,
 };
 use crate::types::{AccountId, EmailAddress, Mailbox, TemplateId};
 
@@ -271,7 +271,7 @@ impl<P: Ports> Sesame<P> {
             ));
         }
 
-        let id = TaskId(self.records.next_sequence("task").await?);
+        let id = TaskId(self.sequences.next("task").await?);
         let task = Task {
             account: account.clone(),
             id,
@@ -349,16 +349,12 @@ impl<P: Ports> Sesame<P> {
         account: &AccountId,
         id: TemplateId,
     ) -> Result<(), SesError> {
-        let template = self
-            .records
-            .get_template(account, id)
-            .await?
-            .ok_or_else(|| {
-                SesError::new(
-                    ErrorCode::FailedOperationInvalidTemplateID,
-                    "The template does not exist.",
-                )
-            })?;
+        let template = self.templates.get(account, id).await?.ok_or_else(|| {
+            SesError::new(
+                ErrorCode::FailedOperationInvalidTemplateID,
+                "The template does not exist.",
+            )
+        })?;
         if template.status != 0 {
             return Err(SesError::new(
                 ErrorCode::OperationDeniedTemplateStatusError,

@@ -19,8 +19,8 @@ use super::{AD_MARKER, schedule_name};
 use crate::error::SesError;
 use crate::model::{Delivery, Message, deliver_status, send_status};
 use crate::ports::{
-    CounterKey, Counters, Events, Lists, Ports, ReceiverDetail, ReceiverStatus, Records, RunCounts,
-    Schedules, Task, TaskDelivery, TaskStatus, TaskType, Tasks, next_after,
+    CounterKey, Counters, Events, Lists, Ports, ReceiverDetail, ReceiverStatus, RunCounts,
+    Schedules, Task, TaskDelivery, TaskStatus, TaskType, Tasks, Templates, next_after,
 };
 use crate::types::{AccountId, EmailAddress, Mailbox};
 use crate::warmup::{next_rollover, quota_day};
@@ -186,10 +186,7 @@ impl<P: Ports> Sesame<P> {
             }
             Some(r) => r,
         };
-        let template = self
-            .records
-            .get_template(&task.account, task.template_id)
-            .await?;
+        let template = self.templates.get(&task.account, task.template_id).await?;
         let Some(template) = template.filter(|t| t.status == 0) else {
             return self
                 .settle(task, now, |t| {

@@ -194,9 +194,7 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<(), StoreError> {
         let day = self.quota_today();
         for scope in self.scopes_of(account, domain).await? {
-            self.quota
-                .reserve(&key(&scope), day, 1, UNLIMITED)
-                .await?;
+            self.quota.reserve(&key(&scope), day, 1, UNLIMITED).await?;
         }
         Ok(())
     }

@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 
 use super::Sesame;
 use crate::error::{SesError, StoreError};
-use crate::ports::{PoolSubject, Ports, Revised, WarmupRecords};
+use crate::ports::{Identities, PoolSubject, Ports, Revised, WarmupRecords};
 use crate::types::{AccountId, Domain};
 use crate::warmup::{Plan, PlanName, PoolName, Scope, WarmupState, quota_day};
 
@@ -157,10 +157,7 @@ impl<P: Ports> Sesame<P> {
         account: &AccountId,
         domain: &Domain,
     ) -> Result<(), SesError> {
-        if crate::ports::Records::get_identity(&self.records, account, domain)
-            .await?
-            .is_none()
-        {
+        if self.identities.get(account, domain).await?.is_none() {
             return Err(SesError::new(
                 crate::error::ErrorCode::InvalidParameterValueNotExistDomain,
                 "The domain is not a sender domain of this account.",

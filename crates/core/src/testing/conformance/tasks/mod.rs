@@ -72,7 +72,7 @@ async fn world<R: AllRecords + Clone>(records: &R, tasks: TaskSettings) -> World
 impl<R: AllRecords> World<R> {
     /// A ready group with the given rows (address, TemplateData).
     async fn group(&self, rows: Vec<(String, Option<String>)>) -> u64 {
-        let id = ReceiverId(self.app.records.next_sequence("receiver").await.unwrap());
+        let id = ReceiverId(self.app.sequences.next("receiver").await.unwrap());
         let now = self.app.clock.now();
         let receiver = Receiver {
             account: self.account.clone(),
