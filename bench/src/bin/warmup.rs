@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use sesame_core::Sesame;
 use sesame_core::app::PlanTarget;
 use sesame_core::app::{Content, SendCommand};
 use sesame_core::ports::{
@@ -26,6 +25,7 @@ use sesame_core::secrets::SecretBox;
 use sesame_core::settings::Settings;
 use sesame_core::types::{AccountId, Domain};
 use sesame_core::warmup::{PoolInfo, PoolName, WarmupSettings};
+use sesame_core::{Adapters, Sesame, Stores};
 use sesame_embedded::{SqliteJobQueue, SqliteRecords, SqliteSchedules, SqliteStore};
 use sesame_mail::{HickoryResolver, MailAuthDkim};
 
@@ -45,7 +45,19 @@ impl Mailer for AcceptingMailer {
 struct BenchPorts;
 
 impl Ports for BenchPorts {
-    type Records = SqliteRecords;
+    type Keys = SqliteRecords;
+    type Sequences = SqliteRecords;
+    type Templates = SqliteRecords;
+    type Identities = SqliteRecords;
+    type Senders = SqliteRecords;
+    type Deliveries = SqliteRecords;
+    type Quota = SqliteRecords;
+    type Counters = SqliteRecords;
+    type Lists = SqliteRecords;
+    type Warmup = SqliteRecords;
+    type Feedback = SqliteRecords;
+    type Events = SqliteRecords;
+    type Tasks = SqliteRecords;
     type Queue = SqliteJobQueue;
     type Schedules = SqliteSchedules;
     type Mailer = AcceptingMailer;
@@ -72,14 +84,16 @@ fn app(dir: &std::path::Path, dedicated: bool) -> Result<Arc<Sesame<BenchPorts>>
         ..Settings::default()
     };
     Ok(Arc::new(Sesame::new(
-        store.records(),
-        store.job_queue(),
-        store.schedules(),
-        AcceptingMailer,
-        MailAuthDkim::new(),
-        HickoryResolver::new(None)?,
-        SystemClock,
-        OsIds,
+        Adapters {
+            stores: Stores::shared(store.records()),
+            queue: store.job_queue(),
+            schedules: store.schedules(),
+            mailer: AcceptingMailer,
+            dkim: MailAuthDkim::new(),
+            resolver: HickoryResolver::new(None)?,
+            clock: SystemClock,
+            ids: OsIds,
+        },
         settings,
         SecretBox::new(&[9u8; 32]).context("key")?,
     )))
@@ -106,7 +120,7 @@ async fn reservations(
                 granted += if through_gate {
                     app.reserve_batch(&account, &domain, 1).await?.granted
                 } else {
-                    app.records
+                    app.quota
                         .reserve(&format!("raw/{t}"), day, 1, u64::MAX >> 2)
                         .await?
                 };

@@ -1,6 +1,6 @@
 //! sesame-aws: the AWS adapters of Sesame's ports.
 //!
-//! - [`DynamoDbRecords`]: the records port over one DynamoDB table (single-table design,
+//! - [`DynamoDbRecords`]: every storage port over one DynamoDB table (single-table design,
 //!   described in `infra/dynamodb-table.md`); [`create_table`] makes that table.
 //! - [`SqsJobQueue`]: the job queue port over an SQS queue with a dead-letter queue;
 //!   [`create_queue`] makes the pair.

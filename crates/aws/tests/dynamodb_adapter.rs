@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use chrono::{DateTime, TimeZone, Utc};
 use sesame_aws::{DEFAULT_RETENTION, create_table};
 use sesame_core::model::{Attachment, Delivery, Message, deliver_status, send_status};
-use sesame_core::ports::{Claim, Outcome, Records};
+use sesame_core::ports::{Claim, Deliveries, Outcome};
 use sesame_core::types::{AccountId, EmailAddress, Mailbox, MessageId};
 
 fn at(secs: i64) -> DateTime<Utc> {
@@ -200,7 +200,7 @@ async fn a_final_delivery_leaves_the_pending_index() {
     );
     assert!(matches!(
         f.records
-            .claim_delivery(&account(), &m.id, &rcpt, at(20), at(80))
+            .claim(&account(), &m.id, &rcpt, at(20), at(80))
             .await
             .expect("claim"),
         Claim::Claimed(_)
@@ -222,10 +222,7 @@ async fn a_final_delivery_leaves_the_pending_index() {
         "out of the sparse index"
     );
     assert_eq!(
-        f.records
-            .stale_deliveries(at(10_000), 10)
-            .await
-            .expect("stale"),
+        f.records.stale(at(10_000), 10).await.expect("stale"),
         vec![]
     );
 }

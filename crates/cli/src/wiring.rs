@@ -10,9 +10,9 @@ use anyhow::{Context, Result};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use sesame_core::Sesame;
 use sesame_core::ports::{Ids, OsIds, Ports, SystemClock};
 use sesame_core::secrets::SecretBox;
+use sesame_core::{Adapters, Sesame, Stores};
 use sesame_embedded::{
     Durability, SqliteJobQueue, SqliteRecords, SqliteSchedules, SqliteStore, StoreOptions,
 };
@@ -26,7 +26,19 @@ use crate::config::Config;
 pub struct LocalPorts;
 
 impl Ports for LocalPorts {
-    type Records = SqliteRecords;
+    type Keys = SqliteRecords;
+    type Sequences = SqliteRecords;
+    type Templates = SqliteRecords;
+    type Identities = SqliteRecords;
+    type Senders = SqliteRecords;
+    type Deliveries = SqliteRecords;
+    type Quota = SqliteRecords;
+    type Counters = SqliteRecords;
+    type Lists = SqliteRecords;
+    type Warmup = SqliteRecords;
+    type Feedback = SqliteRecords;
+    type Events = SqliteRecords;
+    type Tasks = SqliteRecords;
     type Queue = SqliteJobQueue;
     type Schedules = SqliteSchedules;
     type Mailer = PoolMailer;
@@ -111,14 +123,16 @@ pub fn build(config: &Config) -> Result<Arc<LocalSesame>> {
     let mailer = PoolMailer::new(mailer, &config.pools, SmtpOptions::default().timeout)
         .context("SESAME_POOLS")?;
     Ok(Arc::new(Sesame::new(
-        store.records(),
-        store.job_queue(),
-        store.schedules(),
-        mailer,
-        MailAuthDkim::new(),
-        HickoryResolver::new(config.dns_server).context("SESAME_DNS_SERVER")?,
-        SystemClock,
-        OsIds,
+        Adapters {
+            stores: Stores::shared(store.records()),
+            queue: store.job_queue(),
+            schedules: store.schedules(),
+            mailer,
+            dkim: MailAuthDkim::new(),
+            resolver: HickoryResolver::new(config.dns_server).context("SESAME_DNS_SERVER")?,
+            clock: SystemClock,
+            ids: OsIds,
+        },
         config.settings.clone(),
         secrets,
     )))

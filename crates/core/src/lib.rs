@@ -16,5 +16,5 @@ pub mod warmup;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use app::Sesame;
+pub use app::{Adapters, Sesame, Stores};
 pub use error::{ErrorCode, SesError, StoreError};

@@ -141,7 +141,8 @@ impl SqliteStore {
         &self.inner.path
     }
 
-    /// The records adapter over this store.
+    /// Every storage port over this store (one value, cloned into each port by
+    /// [`Stores::shared`](sesame_core::Stores::shared)).
     pub fn records(&self) -> SqliteRecords {
         SqliteRecords::new(self.clone())
     }

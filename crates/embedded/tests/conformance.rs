@@ -22,9 +22,26 @@ fn fixture() -> Fixture {
     }
 }
 
-mod records {
+mod deliveries {
     use super::fixture;
-    sesame_core::records_conformance!(let f = fixture(); f.records);
+    sesame_core::deliveries_conformance!(let f = fixture(); f.records);
+}
+
+mod keys {
+    use super::fixture;
+    sesame_core::keys_conformance!(let f = fixture(); f.records);
+    sesame_core::sequences_conformance!(let f = fixture(); f.records);
+}
+
+mod templates {
+    use super::fixture;
+    sesame_core::templates_conformance!(let f = fixture(); f.records);
+}
+
+mod identities {
+    use super::fixture;
+    sesame_core::identities_conformance!(let f = fixture(); f.records);
+    sesame_core::senders_conformance!(let f = fixture(); f.records);
 }
 
 mod queue {

@@ -1,7 +1,7 @@
 //! A database written by an older schema opens under this build with its data intact.
 
 use sesame_core::model::DkimKeyState;
-use sesame_core::ports::Records;
+use sesame_core::ports::Identities;
 use sesame_core::types::{AccountId, Domain};
 use sesame_embedded::SqliteStore;
 
@@ -34,7 +34,7 @@ async fn identities_from_schema_1_keep_their_keys_active_and_verified_ones_becom
     drop(raw);
 
     let store = SqliteStore::open(&path).expect("migrate");
-    let all = store.records().list_all_identities().await.expect("list");
+    let all = store.records().list_all().await.expect("list");
     assert_eq!(all.len(), 2);
     let (a, b) = (&all[0], &all[1]);
     assert_eq!(a.domain, Domain::parse("a.example.com").unwrap());

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use sesame_core::model::{ApiKey, deliver_status};
-use sesame_core::ports::{Claim, JobQueue, Outcome, Records};
+use sesame_core::ports::{Claim, Deliveries, JobQueue, Keys, Outcome, Sequences};
 use sesame_core::types::{AccountId, EmailAddress, MessageId, SecretId};
 use sesame_embedded::{Durability, OpenError, SqliteStore, StoreOptions};
 
@@ -35,19 +35,8 @@ async fn data_survives_closing_and_reopening_the_store() {
     let account = AccountId::parse("acct-a").expect("account");
     {
         let store = SqliteStore::open(&path).expect("open");
-        store
-            .records()
-            .put_key(&key(&account))
-            .await
-            .expect("put key");
-        assert_eq!(
-            store
-                .records()
-                .next_sequence("template")
-                .await
-                .expect("seq"),
-            1
-        );
+        store.records().put(&key(&account)).await.expect("put key");
+        assert_eq!(store.records().next("template").await.expect("seq"), 1);
         store
             .job_queue()
             .enqueue(&["job".to_owned()], Duration::ZERO)
@@ -58,17 +47,13 @@ async fn data_survives_closing_and_reopening_the_store() {
     assert_eq!(
         store
             .records()
-            .get_key(&key(&account).secret_id)
+            .get(&key(&account).secret_id)
             .await
             .expect("get"),
         Some(key(&account))
     );
     assert_eq!(
-        store
-            .records()
-            .next_sequence("template")
-            .await
-            .expect("seq"),
+        store.records().next("template").await.expect("seq"),
         2,
         "sequences continue"
     );
@@ -93,13 +78,13 @@ async fn two_stores_on_one_file_see_each_others_writes() {
 
     admin
         .records()
-        .put_key(&key(&account))
+        .put(&key(&account))
         .await
         .expect("admin writes");
     assert!(
         server
             .records()
-            .get_key(&key(&account).secret_id)
+            .get(&key(&account).secret_id)
             .await
             .expect("server reads")
             .is_some()
@@ -108,12 +93,7 @@ async fn two_stores_on_one_file_see_each_others_writes() {
     let sequences = [server.records(), admin.records()];
     let mut seen = Vec::new();
     for round in 0..10 {
-        seen.push(
-            sequences[round % 2]
-                .next_sequence("shared")
-                .await
-                .expect("seq"),
-        );
+        seen.push(sequences[round % 2].next("shared").await.expect("seq"));
     }
     assert_eq!(
         seen,
@@ -170,11 +150,7 @@ async fn claims_from_two_stores_on_one_file_have_one_winner() {
     let claims = (0..16).map(|i| {
         let records = stores[i % 2].records();
         let (account, id, rcpt) = (account.clone(), message.id.clone(), rcpt.clone());
-        tokio::spawn(async move {
-            records
-                .claim_delivery(&account, &id, &rcpt, at(10), at(70))
-                .await
-        })
+        tokio::spawn(async move { records.claim(&account, &id, &rcpt, at(10), at(70)).await })
     });
     let mut won = 0;
     for claim in claims.collect::<Vec<_>>() {
@@ -200,7 +176,7 @@ async fn claims_from_two_stores_on_one_file_have_one_winner() {
         .expect("record");
     let again = stores[0]
         .records()
-        .claim_delivery(&account, &message.id, &rcpt, at(100), at(160))
+        .claim(&account, &message.id, &rcpt, at(100), at(160))
         .await
         .expect("claim");
     assert_eq!(again, Claim::AlreadyFinal);
@@ -324,7 +300,7 @@ async fn full_durability_opens_and_a_newer_schema_is_refused() {
         ..StoreOptions::default()
     };
     let store = SqliteStore::open_with(&path, options).expect("open with FULL");
-    store.records().next_sequence("x").await.expect("write");
+    store.records().next("x").await.expect("write");
     drop(store);
     let raw = rusqlite::Connection::open(&path).expect("raw open");
     raw.pragma_update(None, "user_version", 99)

@@ -4,16 +4,16 @@
 mod common;
 
 use common::dnsmasq::{Dnsmasq, Zone};
-use sesame_core::Sesame;
 use sesame_core::app::{DnsRecord, IdentityView};
 use sesame_core::model::RecordPurpose;
-use sesame_core::ports::{DnsError, Ports, Records, Resolver};
+use sesame_core::ports::{DnsError, Identities, Ports, Resolver};
 use sesame_core::secrets::SecretBox;
 use sesame_core::settings::Settings;
 use sesame_core::testing::{
     FixedClock, InMemoryJobQueue, InMemoryRecords, InMemorySchedules, RecordingMailer, SeqIds,
 };
 use sesame_core::types::AccountId;
+use sesame_core::{Adapters, Sesame, Stores};
 use sesame_mail::{HickoryResolver, MailAuthDkim};
 
 const ZONE: &str = "dns.test";
@@ -23,7 +23,19 @@ const SPF: &str = "ip4:127.0.0.1";
 struct DnsPorts;
 
 impl Ports for DnsPorts {
-    type Records = InMemoryRecords;
+    type Keys = InMemoryRecords;
+    type Sequences = InMemoryRecords;
+    type Templates = InMemoryRecords;
+    type Identities = InMemoryRecords;
+    type Senders = InMemoryRecords;
+    type Deliveries = InMemoryRecords;
+    type Quota = InMemoryRecords;
+    type Counters = InMemoryRecords;
+    type Lists = InMemoryRecords;
+    type Warmup = InMemoryRecords;
+    type Feedback = InMemoryRecords;
+    type Events = InMemoryRecords;
+    type Tasks = InMemoryRecords;
     type Queue = InMemoryJobQueue;
     type Schedules = InMemorySchedules;
     type Mailer = RecordingMailer;
@@ -40,14 +52,16 @@ fn app(dns: &Dnsmasq) -> Sesame<DnsPorts> {
         ..Settings::default()
     };
     Sesame::new(
-        InMemoryRecords::default(),
-        InMemoryJobQueue::default(),
-        InMemorySchedules::default(),
-        RecordingMailer::default(),
-        MailAuthDkim::new(),
-        HickoryResolver::new(Some(dns.addr)).expect("resolver"),
-        FixedClock::default(),
-        SeqIds::default(),
+        Adapters {
+            stores: Stores::shared(InMemoryRecords::default()),
+            queue: InMemoryJobQueue::default(),
+            schedules: InMemorySchedules::default(),
+            mailer: RecordingMailer::default(),
+            dkim: MailAuthDkim::new(),
+            resolver: HickoryResolver::new(Some(dns.addr)).expect("resolver"),
+            clock: FixedClock::default(),
+            ids: SeqIds::default(),
+        },
         settings,
         SecretBox::new(&[7u8; 32]).expect("key"),
     )
@@ -267,8 +281,8 @@ async fn each_wrong_or_missing_record_is_reported_precisely() {
     let checker = app(&dns);
     for view in views {
         checker
-            .records
-            .create_identity(&view.identity)
+            .identities
+            .create(&view.identity)
             .await
             .expect("copy");
     }

@@ -109,7 +109,7 @@ impl Edge {
     async fn hits(&self, id: &str, to: &str) -> Vec<sesame_core::ports::Hit> {
         self.h
             .app
-            .records
+            .events
             .list_hits(
                 &self.h.account,
                 &MessageId::parse(id).unwrap(),
@@ -340,7 +340,7 @@ async fn get_shows_the_unsubscribe_page_and_only_post_unsubscribes() {
     assert_eq!(head.status(), 200);
     assert!(
         !e.h.app
-            .records
+            .events
             .is_unsubscribed(&e.h.account, &sender, &ann)
             .await
             .unwrap()
@@ -352,7 +352,7 @@ async fn get_shows_the_unsubscribe_page_and_only_post_unsubscribes() {
     assert!(body_text(done).await.contains("abgemeldet"));
     assert!(
         e.h.app
-            .records
+            .events
             .is_unsubscribed(&e.h.account, &sender, &ann)
             .await
             .unwrap()
@@ -530,7 +530,7 @@ async fn the_background_recorder_loses_no_hit_up_to_its_bound() {
         "list limit"
     );
     let all = app
-        .records
+        .events
         .list_hits(
             &e.h.account,
             &MessageId::parse(&id).unwrap(),

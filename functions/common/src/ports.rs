@@ -36,7 +36,19 @@ impl Mailer for RelayMailer {
 pub struct AwsPorts;
 
 impl Ports for AwsPorts {
-    type Records = DynamoDbRecords;
+    type Keys = DynamoDbRecords;
+    type Sequences = DynamoDbRecords;
+    type Templates = DynamoDbRecords;
+    type Identities = DynamoDbRecords;
+    type Senders = DynamoDbRecords;
+    type Deliveries = DynamoDbRecords;
+    type Quota = DynamoDbRecords;
+    type Counters = DynamoDbRecords;
+    type Lists = DynamoDbRecords;
+    type Warmup = DynamoDbRecords;
+    type Feedback = DynamoDbRecords;
+    type Events = DynamoDbRecords;
+    type Tasks = DynamoDbRecords;
     type Queue = SqsJobQueue;
     type Schedules = EventBridgeSchedules;
     /// The relay (`shared`) plus the dedicated pools of `SESAME_POOLS`.

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use aws_config::BehaviorVersion;
 
 use sesame_aws::{DynamoDbRecords, EventBridgeSchedules, SqsJobQueue};
-use sesame_core::Sesame;
 use sesame_core::ports::SystemClock;
 use sesame_core::secrets::SecretBox;
+use sesame_core::{Adapters, Sesame, Stores};
 use sesame_mail::{
     HickoryResolver, MailAuthDkim, PoolMailer, PoolsConfig, RelayUrl, SmtpMailer, SmtpOptions,
 };
@@ -147,14 +147,16 @@ pub async fn build(config: &LambdaConfig) -> Result<Arc<AwsSesame>, WiringError>
         None => EventBridgeSchedules::without_target(scheduler, &config.schedule_group),
     };
     Ok(Arc::new(Sesame::<AwsPorts>::new(
-        records,
-        queue,
-        schedules,
-        mailer,
-        MailAuthDkim::new(),
-        resolver,
-        SystemClock,
-        OsIds,
+        Adapters {
+            stores: Stores::shared(records),
+            queue,
+            schedules,
+            mailer,
+            dkim: MailAuthDkim::new(),
+            resolver,
+            clock: SystemClock,
+            ids: OsIds,
+        },
         settings,
         secrets,
     )))

@@ -4,6 +4,7 @@ use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Utc};
 use sesame_core::StoreError;
 use sesame_core::model::ApiKey;
+use sesame_core::ports::{Keys, Sequences};
 use sesame_core::types::{AccountId, SecretId};
 
 use super::DynamoDbRecords;
@@ -47,8 +48,8 @@ fn key_from(item: &Item) -> Result<ApiKey, StoreError> {
     })
 }
 
-impl DynamoDbRecords {
-    pub(super) async fn ensure_account_impl(
+impl Keys for DynamoDbRecords {
+    async fn ensure_account(
         &self,
         account: &AccountId,
         now: DateTime<Utc>,
@@ -69,7 +70,7 @@ impl DynamoDbRecords {
         Ok(())
     }
 
-    pub(super) async fn put_key_impl(&self, key: &ApiKey) -> Result<(), StoreError> {
+    async fn put(&self, key: &ApiKey) -> Result<(), StoreError> {
         self.client
             .put_item()
             .table_name(&self.table)
@@ -80,7 +81,7 @@ impl DynamoDbRecords {
         Ok(())
     }
 
-    pub(super) async fn get_key_impl(&self, id: &SecretId) -> Result<Option<ApiKey>, StoreError> {
+    async fn get(&self, id: &SecretId) -> Result<Option<ApiKey>, StoreError> {
         self.get(key_pk(id), KEY_SK)
             .await?
             .as_ref()
@@ -88,7 +89,7 @@ impl DynamoDbRecords {
             .transpose()
     }
 
-    pub(super) async fn list_keys_impl(&self) -> Result<Vec<ApiKey>, StoreError> {
+    async fn list(&self) -> Result<Vec<ApiKey>, StoreError> {
         self.query_gsi1_partition(KEYS_GSI1PK)
             .await?
             .iter()
@@ -96,7 +97,7 @@ impl DynamoDbRecords {
             .collect()
     }
 
-    pub(super) async fn revoke_key_impl(&self, id: &SecretId) -> Result<bool, StoreError> {
+    async fn revoke(&self, id: &SecretId) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
@@ -124,8 +125,10 @@ impl DynamoDbRecords {
             Err(e) => Err(sdk_error("UpdateItem", e)),
         }
     }
+}
 
-    pub(super) async fn next_sequence_impl(&self, name: &str) -> Result<u64, StoreError> {
+impl Sequences for DynamoDbRecords {
+    async fn next(&self, name: &str) -> Result<u64, StoreError> {
         // ADD is atomic on the server: concurrent callers each get their own value.
         let out = self
             .client

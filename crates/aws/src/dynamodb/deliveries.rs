@@ -11,8 +11,8 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Utc};
 use sesame_core::StoreError;
-use sesame_core::model::{Delivery, deliver_status};
-use sesame_core::ports::{Claim, Outcome};
+use sesame_core::model::{Delivery, Message, deliver_status};
+use sesame_core::ports::{Claim, Deliveries, DeliveryQuery, Outcome};
 use sesame_core::types::{AccountId, EmailAddress, MessageId};
 
 use super::DynamoDbRecords;
@@ -91,8 +91,26 @@ fn is_final_status(status: i64) -> bool {
     )
 }
 
-impl DynamoDbRecords {
-    pub(super) async fn claim_delivery_impl(
+/// Message writes and reads live in `messages.rs` (a message may span part items), the
+/// listings in `listing.rs` (GSI pages); claims and outcomes are here.
+impl Deliveries for DynamoDbRecords {
+    async fn insert_message(
+        &self,
+        message: &Message,
+        deliveries: &[Delivery],
+    ) -> Result<(), StoreError> {
+        self.write_message(message, deliveries).await
+    }
+
+    async fn get_message(
+        &self,
+        account: &AccountId,
+        id: &MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        self.read_message(account, id).await
+    }
+
+    async fn claim(
         &self,
         account: &AccountId,
         message_id: &MessageId,
@@ -155,7 +173,7 @@ impl DynamoDbRecords {
         })
     }
 
-    pub(super) async fn record_outcome_impl(
+    async fn record_outcome(
         &self,
         account: &AccountId,
         message_id: &MessageId,
@@ -228,5 +246,13 @@ impl DynamoDbRecords {
             Err(e) if super::is_condition_failure(&e) => Ok(()),
             Err(e) => Err(sdk_error("UpdateItem", e)),
         }
+    }
+
+    async fn list(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        self.query_deliveries(query).await
+    }
+
+    async fn stale(&self, before: DateTime<Utc>, limit: u64) -> Result<Vec<Delivery>, StoreError> {
+        self.query_stale(before, limit).await
     }
 }

@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, Transact
 use sesame_core::StoreError;
 use sesame_core::model::{DkimAlgorithm, DkimKey, DkimKeyState, DnsCheck, Identity, Sender};
 use sesame_core::ports::Created;
+use sesame_core::ports::{Identities, Senders};
 use sesame_core::types::{AccountId, DisplayName, Domain, EmailAddress};
 
 use super::item::{Item, Reader, as_map, b, n, s, time};
@@ -175,11 +176,8 @@ fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-impl DynamoDbRecords {
-    pub(super) async fn create_identity_impl(
-        &self,
-        identity: &Identity,
-    ) -> Result<Created, StoreError> {
+impl Identities for DynamoDbRecords {
+    async fn create(&self, identity: &Identity) -> Result<Created, StoreError> {
         let claim = Item::from([
             (PK.to_owned(), s(domain_pk(&identity.domain))),
             (SK.to_owned(), s(DOMAIN_SK)),
@@ -215,7 +213,7 @@ impl DynamoDbRecords {
         )))
     }
 
-    pub(super) async fn get_identity_impl(
+    async fn get(
         &self,
         account: &AccountId,
         domain: &Domain,
@@ -227,10 +225,7 @@ impl DynamoDbRecords {
             .transpose()
     }
 
-    pub(super) async fn list_identities_impl(
-        &self,
-        account: &AccountId,
-    ) -> Result<Vec<Identity>, StoreError> {
+    async fn list(&self, account: &AccountId) -> Result<Vec<Identity>, StoreError> {
         let items = self
             .query_prefix(account_pk(account), IDENTITY_PREFIX)
             .await?;
@@ -242,7 +237,7 @@ impl DynamoDbRecords {
         Ok(all)
     }
 
-    pub(super) async fn list_all_identities_impl(&self) -> Result<Vec<Identity>, StoreError> {
+    async fn list_all(&self) -> Result<Vec<Identity>, StoreError> {
         // Every identity item is also in GSI1 partition `IDENTITIES`, sorted by domain.
         self.query_gsi1_partition(IDENTITIES_GSI1PK)
             .await?
@@ -251,10 +246,7 @@ impl DynamoDbRecords {
             .collect()
     }
 
-    pub(super) async fn update_identity_impl(
-        &self,
-        identity: &Identity,
-    ) -> Result<bool, StoreError> {
+    async fn update(&self, identity: &Identity) -> Result<bool, StoreError> {
         let result = self
             .client
             .put_item()
@@ -267,11 +259,7 @@ impl DynamoDbRecords {
         condition_met(result, "PutItem")
     }
 
-    pub(super) async fn delete_identity_impl(
-        &self,
-        account: &AccountId,
-        domain: &Domain,
-    ) -> Result<bool, StoreError> {
+    async fn delete(&self, account: &AccountId, domain: &Domain) -> Result<bool, StoreError> {
         let identity = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(account_pk(account), identity_sk(domain))))
@@ -301,8 +289,10 @@ impl DynamoDbRecords {
             Err(e) => Err(sdk_error("TransactWriteItems", e)),
         }
     }
+}
 
-    pub(super) async fn create_sender_impl(&self, sender: &Sender) -> Result<Created, StoreError> {
+impl Senders for DynamoDbRecords {
+    async fn create(&self, sender: &Sender) -> Result<Created, StoreError> {
         Ok(if self.put_if_absent(sender_item(sender)).await? {
             Created::Yes
         } else {
@@ -310,7 +300,7 @@ impl DynamoDbRecords {
         })
     }
 
-    pub(super) async fn get_sender_impl(
+    async fn get(
         &self,
         account: &AccountId,
         address: &EmailAddress,
@@ -322,10 +312,7 @@ impl DynamoDbRecords {
             .transpose()
     }
 
-    pub(super) async fn list_senders_impl(
-        &self,
-        account: &AccountId,
-    ) -> Result<Vec<Sender>, StoreError> {
+    async fn list(&self, account: &AccountId) -> Result<Vec<Sender>, StoreError> {
         let items = self
             .query_prefix(account_pk(account), SENDER_PREFIX)
             .await?;
@@ -337,7 +324,7 @@ impl DynamoDbRecords {
         Ok(all)
     }
 
-    pub(super) async fn delete_sender_impl(
+    async fn delete(
         &self,
         account: &AccountId,
         address: &EmailAddress,

@@ -58,7 +58,7 @@ fn in_window(d: &Delivery, q: &DeliveryQuery) -> bool {
 }
 
 impl DynamoDbRecords {
-    pub(super) async fn list_deliveries_impl(
+    pub(super) async fn query_deliveries(
         &self,
         q: &DeliveryQuery,
     ) -> Result<Vec<Delivery>, StoreError> {
@@ -131,7 +131,7 @@ impl DynamoDbRecords {
 
     /// Not-final deliveries due before `before`, across the installation: each `PENDING#<n>`
     /// partition of the sparse index is queried for its oldest `limit`, then merged.
-    pub(super) async fn stale_deliveries_impl(
+    pub(super) async fn query_stale(
         &self,
         before: DateTime<Utc>,
         limit: u64,

@@ -10,7 +10,7 @@
 //!    parts; parts orphaned by a failed insert expire through `expires_at`.
 //! 2. One TransactWriteItems puts every delivery and then the header item (with the body
 //!    inline when small, or the part count and hash), each only if absent. The header is the
-//!    commit point: [`get_message`](sesame_core::ports::Records::get_message) answers `None`
+//!    commit point: [`get_message`](sesame_core::ports::Deliveries::get_message) answers `None`
 //!    until it exists, and a message without its deliveries is never visible.
 
 use std::collections::HashSet;
@@ -61,7 +61,7 @@ impl DynamoDbRecords {
         Ok(())
     }
 
-    pub(super) async fn insert_message_impl(
+    pub(super) async fn write_message(
         &self,
         message: &Message,
         deliveries: &[Delivery],
@@ -132,7 +132,7 @@ impl DynamoDbRecords {
         }
     }
 
-    pub(super) async fn get_message_impl(
+    pub(super) async fn read_message(
         &self,
         account: &AccountId,
         id: &MessageId,

@@ -1,4 +1,4 @@
-//! [`DynamoDbRecords`]: the records port over one DynamoDB table (single-table design).
+//! [`DynamoDbRecords`]: every storage port over one DynamoDB table (single-table design).
 //!
 //! Item kinds, keys and indexes are described in `infra/dynamodb-table.md` and spelled in
 //! [`table`]; each submodule maps one family of records to items and back. Reads that a
@@ -20,7 +20,6 @@ mod message_body;
 mod messages;
 mod query;
 mod quota;
-mod records;
 pub(crate) mod table;
 mod tasks;
 mod templates;
@@ -43,7 +42,7 @@ pub use table::create_table;
 /// How long message, part and delivery items are kept by default (their `expires_at`).
 pub const DEFAULT_RETENTION: chrono::Duration = chrono::Duration::days(90);
 
-/// The records port over one DynamoDB table. Cheap to clone (the SDK client is shared).
+/// Every storage port over one DynamoDB table. Cheap to clone (the SDK client is shared).
 #[derive(Debug, Clone)]
 pub struct DynamoDbRecords {
     client: Client,

@@ -241,7 +241,7 @@ impl Tasks for DynamoDbRecords {
         if self.get(pk.clone(), MESSAGE_SK).await?.is_some() {
             return Ok(false);
         }
-        match self.insert_message_impl(message, &[]).await {
+        match self.write_message(message, &[]).await {
             Ok(()) => Ok(true),
             // Another ticker wrote it in between.
             Err(e) if self.get(pk, MESSAGE_SK).await?.is_some() => {

@@ -3,6 +3,7 @@
 use aws_sdk_dynamodb::types::ReturnValue;
 use sesame_core::StoreError;
 use sesame_core::model::Template;
+use sesame_core::ports::Templates;
 use sesame_core::types::{AccountId, TemplateId};
 
 use super::item::{Item, Reader, n, s, time};
@@ -44,8 +45,8 @@ fn template_from(item: &Item) -> Result<Template, StoreError> {
     })
 }
 
-impl DynamoDbRecords {
-    pub(super) async fn create_template_impl(&self, template: &Template) -> Result<(), StoreError> {
+impl Templates for DynamoDbRecords {
+    async fn create(&self, template: &Template) -> Result<(), StoreError> {
         if self.put_if_absent(template_item(template)).await? {
             Ok(())
         } else {
@@ -57,10 +58,7 @@ impl DynamoDbRecords {
         }
     }
 
-    pub(super) async fn update_template_impl(
-        &self,
-        template: &Template,
-    ) -> Result<bool, StoreError> {
+    async fn update(&self, template: &Template) -> Result<bool, StoreError> {
         let mut set = vec!["#name = :name"];
         let mut remove = Vec::new();
         let mut request = self
@@ -102,7 +100,7 @@ impl DynamoDbRecords {
         )
     }
 
-    pub(super) async fn get_template_impl(
+    async fn get(
         &self,
         account: &AccountId,
         id: TemplateId,
@@ -114,7 +112,7 @@ impl DynamoDbRecords {
             .transpose()
     }
 
-    pub(super) async fn list_templates_impl(
+    async fn list(
         &self,
         account: &AccountId,
         offset: u64,
@@ -139,11 +137,7 @@ impl DynamoDbRecords {
         Ok((page, total))
     }
 
-    pub(super) async fn delete_template_impl(
-        &self,
-        account: &AccountId,
-        id: TemplateId,
-    ) -> Result<bool, StoreError> {
+    async fn delete(&self, account: &AccountId, id: TemplateId) -> Result<bool, StoreError> {
         let out = self
             .client
             .delete_item()

@@ -9,7 +9,7 @@ use super::validate::page_limit;
 use crate::error::{ErrorCode, SesError};
 use crate::ports::{
     BlockUpdate, BounceBlock, BounceBlockQuery, CustomBlock, CustomBlockQuery, Lists, Ports,
-    Records,
+    Sequences,
 };
 use crate::types::{AccountId, EmailAddress};
 
@@ -156,7 +156,7 @@ impl<P: Ports> Sesame<P> {
         if valid.is_empty() {
             return Ok(report);
         }
-        let batch = self.records.next_sequence("custom_blacklist").await?;
+        let batch = self.sequences.next("custom_blacklist").await?;
         let now = self.now();
         let blocks: Vec<CustomBlock> = valid
             .into_iter()
@@ -170,7 +170,7 @@ impl<P: Ports> Sesame<P> {
             })
             .collect();
         for chunk in blocks.chunks(1_000) {
-            self.records.upsert_custom_blocks(chunk).await?;
+            self.lists.upsert_custom_blocks(chunk).await?;
         }
         Ok(report)
     }
@@ -203,7 +203,7 @@ impl<P: Ports> Sesame<P> {
             offset,
             limit: page_limit(limit)?,
         };
-        Ok(self.records.list_custom_blocks(&query).await?)
+        Ok(self.lists.list_custom_blocks(&query).await?)
     }
 
     /// UpdateCustomBlackList: new address and expiry (empty = permanent) of entry `id`.
@@ -223,7 +223,7 @@ impl<P: Ports> Sesame<P> {
         })?;
         let expire = self.check_expiry(parse_date(expire_date.unwrap_or_default())?)?;
         match self
-            .records
+            .lists
             .update_custom_block(account, id, &address, expire)
             .await?
         {
@@ -247,7 +247,7 @@ impl<P: Ports> Sesame<P> {
         emails: &[String],
     ) -> Result<u64, SesError> {
         let emails = parse_all(emails)?;
-        Ok(self.records.delete_custom_blocks(account, &emails).await?)
+        Ok(self.lists.delete_custom_blocks(account, &emails).await?)
     }
 
     /// ListBlackEmailAddress: bounces between the two days (inclusive, API time zone), most
@@ -280,7 +280,7 @@ impl<P: Ports> Sesame<P> {
             offset,
             limit: page_limit(limit)?,
         };
-        Ok(self.records.list_bounce_blocks(&query).await?)
+        Ok(self.lists.list_bounce_blocks(&query).await?)
     }
 
     /// DeleteBlackList: removes addresses from the bounce blacklist.
@@ -291,7 +291,7 @@ impl<P: Ports> Sesame<P> {
         emails: &[String],
     ) -> Result<u64, SesError> {
         let emails = parse_all(emails)?;
-        Ok(self.records.delete_bounce_blocks(account, &emails).await?)
+        Ok(self.lists.delete_bounce_blocks(account, &emails).await?)
     }
 
     /// Puts a hard-bounced recipient on the account's bounce blacklist (or refreshes its
@@ -310,6 +310,6 @@ impl<P: Ports> Sesame<P> {
             bounced_at,
             reason: reason.chars().take(500).collect(),
         };
-        Ok(self.records.put_bounce_block(&block).await?)
+        Ok(self.lists.put_bounce_block(&block).await?)
     }
 }

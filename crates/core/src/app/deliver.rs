@@ -13,7 +13,8 @@ use crate::error::SesError;
 use crate::feedback::{Bounce, BounceKind, BounceReason, classify};
 use crate::model::{Delivery, DeliveryJob, deliver_status, send_status};
 use crate::ports::{
-    Claim, ComposeInput, Dkim, Envelope, Ids, Mailer, Outcome, Ports, Records, SmtpReply,
+    Claim, ComposeInput, Deliveries, Dkim, Envelope, Identities, Ids, Mailer, Outcome, Ports,
+    SmtpReply,
 };
 use crate::types::Domain;
 
@@ -60,8 +61,8 @@ impl<P: Ports> Sesame<P> {
         let now = self.now();
         let until = now + self.settings.claim_window;
         let claim = self
-            .records
-            .claim_delivery(&job.account, &job.message_id, &job.recipient, now, until)
+            .deliveries
+            .claim(&job.account, &job.message_id, &job.recipient, now, until)
             .await?;
         let delivery = match claim {
             Claim::Claimed(d) => d,
@@ -76,7 +77,7 @@ impl<P: Ports> Sesame<P> {
         span.record("attempt", delivery.attempts);
 
         let Some(message) = self
-            .records
+            .deliveries
             .get_message(&job.account, &job.message_id)
             .await?
         else {
@@ -91,7 +92,7 @@ impl<P: Ports> Sesame<P> {
         };
         let domain =
             Domain::parse(message.from.address.domain()).map_err(|_| SesError::internal())?;
-        let identity = match self.records.get_identity(&job.account, &domain).await? {
+        let identity = match self.identities.get(&job.account, &domain).await? {
             Some(identity) if identity.verified => identity,
             _ => {
                 return self
@@ -266,7 +267,7 @@ impl<P: Ports> Sesame<P> {
             at,
             retry_at: Some(at + delay),
         };
-        self.records
+        self.deliveries
             .record_outcome(&job.account, &job.message_id, &job.recipient, &outcome)
             .await?;
         Ok(DeliveryReport::RetryAfter(delay))
@@ -294,7 +295,7 @@ impl<P: Ports> Sesame<P> {
             self.append_event(copy, kind, "delivery", outcome.at, text)
                 .await?;
         }
-        self.records
+        self.deliveries
             .record_outcome(&job.account, &job.message_id, &job.recipient, &outcome)
             .await?;
         Ok(DeliveryReport::Done)
@@ -306,7 +307,7 @@ impl<P: Ports> Sesame<P> {
     #[tracing::instrument(skip(self), err)]
     pub async fn requeue_stale(&self, grace: Duration) -> Result<usize, SesError> {
         let before: DateTime<Utc> = self.now() - grace;
-        let stale = self.records.stale_deliveries(before, 500).await?;
+        let stale = self.deliveries.stale(before, 500).await?;
         for d in &stale {
             self.enqueue_deliveries(
                 &d.account,

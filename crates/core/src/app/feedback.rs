@@ -14,7 +14,7 @@ use crate::error::{ErrorCode, SesError};
 use crate::feedback::report::{self, DsnRecipient, ReportKind};
 use crate::feedback::{BounceKind, classify_status, verp};
 use crate::model::Message;
-use crate::ports::{Complaint, ComplaintQuery, EventKind, Feedback, Ports, Records};
+use crate::ports::{Complaint, ComplaintQuery, Deliveries, EventKind, Feedback, Ports};
 use crate::types::{AccountId, EmailAddress, MessageId};
 
 /// Key-derivation purpose of the VERP token key.
@@ -106,7 +106,11 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<Option<(Message, EmailAddress)>, SesError> {
         let key = self.verp_key();
         for token in report.return_paths.iter().filter_map(|t| verp::find(t)) {
-            let Some(message) = self.records.get_message(account, &token.message_id).await? else {
+            let Some(message) = self
+                .deliveries
+                .get_message(account, &token.message_id)
+                .await?
+            else {
                 continue;
             };
             let Some(rcpt) = message.recipients().get(usize::from(token.index)).cloned() else {
@@ -124,7 +128,7 @@ impl<P: Ports> Sesame<P> {
         else {
             return Ok(None);
         };
-        let Some(message) = self.records.get_message(account, &id).await? else {
+        let Some(message) = self.deliveries.get_message(account, &id).await? else {
             return Ok(None);
         };
         let rcpt = message.recipients().into_iter().find(|r| {
@@ -212,7 +216,7 @@ impl<P: Ports> Sesame<P> {
             block.diagnostic,
             bounce.label()
         );
-        self.records
+        self.feedback
             .record_late_bounce(account, &message.id, &rcpt, &text, now)
             .await?;
         self.append_event(
@@ -267,8 +271,8 @@ impl<P: Ports> Sesame<P> {
         };
         let now = self.now();
         let delivery = self
-            .records
-            .list_deliveries(&crate::ports::DeliveryQuery {
+            .deliveries
+            .list(&crate::ports::DeliveryQuery {
                 account: account.clone(),
                 from: message.created_at,
                 until: message.created_at + chrono::Duration::milliseconds(1),
@@ -298,7 +302,7 @@ impl<P: Ports> Sesame<P> {
             smtp_message_id: report.original_message_id.clone().unwrap_or_default(),
             subject: message.subject.clone(),
         };
-        self.records.put_complaint(&complaint).await?;
+        self.feedback.put_complaint(&complaint).await?;
         // The feed event also sets the delivery's complained flag (GetSendEmailStatus).
         self.append_event(
             (account, &message.id, &rcpt),
@@ -354,7 +358,7 @@ impl<P: Ports> Sesame<P> {
             )
         })?;
         let (all, _) = self
-            .records
+            .feedback
             .list_complaints(&ComplaintQuery {
                 account: account.clone(),
                 from,
@@ -421,7 +425,7 @@ impl<P: Ports> Sesame<P> {
         recipient: &EmailAddress,
     ) -> Result<bool, SesError> {
         Ok(self
-            .records
+            .feedback
             .complained(account, message_id, recipient)
             .await?)
     }

@@ -7,7 +7,7 @@ use chrono::Duration as ChronoDuration;
 use super::{Content, DeliveryReport, SendCommand, TemplateInput, TemplateRef};
 use crate::Sesame;
 use crate::model::{deliver_status, send_status};
-use crate::ports::{DeliveryQuery, JobQueue, Records};
+use crate::ports::{Deliveries, DeliveryQuery, Identities, JobQueue};
 use crate::settings::Settings;
 use crate::testing::{RecordingMailer, TestPorts};
 use crate::types::{AccountId, EmailAddress, MessageId};
@@ -96,7 +96,9 @@ impl World {
             offset: 0,
             limit: 100,
         };
-        self.app.records.list_deliveries(&query).await.unwrap()
+        Deliveries::list(&self.app.deliveries, &query)
+            .await
+            .unwrap()
     }
 }
 
@@ -325,15 +327,12 @@ async fn mail_from_a_domain_unverified_after_acceptance_is_dropped() {
         .send_email(&w.account, w.command(&["ann@example.org"]))
         .await
         .unwrap();
-    let mut identity = w
-        .app
-        .records
-        .list_identities(&w.account)
+    let mut identity = Identities::list(&w.app.identities, &w.account)
         .await
         .unwrap()
         .remove(0);
     identity.verified = false;
-    w.app.records.update_identity(&identity).await.unwrap();
+    w.app.identities.update(&identity).await.unwrap();
     assert_eq!(w.run_jobs().await, vec![DeliveryReport::Done]);
     let row = &w.status(&id).await[0];
     assert_eq!(
@@ -392,7 +391,9 @@ async fn dual_dkim_identities_sign_with_both_keys() {
         .collect();
     assert_eq!(dkim.len(), 2);
     assert!(dkim[1].expected.starts_with("v=DKIM1; k=ed25519; p="));
-    let stored = w.app.records.list_identities(&w.account).await.unwrap();
+    let stored = Identities::list(&w.app.identities, &w.account)
+        .await
+        .unwrap();
     let sealed = &stored[1].dkim_keys[0].sealed_private_key;
     assert!(
         !String::from_utf8_lossy(sealed).contains("private-key"),

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::{PURPOSE_API_SECRET, Sesame};
 use crate::error::{ErrorCode, SesError};
 use crate::model::ApiKey;
-use crate::ports::{Ids, Ports, Records};
+use crate::ports::{Ids, Keys, Ports};
 use crate::types::{AccountId, SecretId};
 
 /// A freshly created key. The secret is shown once and only ever stored sealed.
@@ -53,7 +53,7 @@ impl<P: Ports> Sesame<P> {
     #[tracing::instrument(skip(self), fields(account = %account), err)]
     pub async fn create_key(&self, account: &AccountId) -> Result<NewKey, SesError> {
         let now = self.now();
-        self.records.ensure_account(account, now).await?;
+        self.keys.ensure_account(account, now).await?;
         // Rejection sampling keeps the id uniform over the 62-letter alphabet.
         let id: String = self
             .ids
@@ -73,7 +73,7 @@ impl<P: Ports> Sesame<P> {
             created_at: now,
             revoked: false,
         };
-        self.records.put_key(&key).await?;
+        self.keys.put(&key).await?;
         tracing::info!(secret_id = %secret_id, "api key created");
         Ok(NewKey {
             secret_id,
@@ -84,13 +84,13 @@ impl<P: Ports> Sesame<P> {
 
     /// All keys (operator view; secrets are not included).
     pub async fn list_keys(&self) -> Result<Vec<ApiKey>, SesError> {
-        Ok(self.records.list_keys().await?)
+        Ok(self.keys.list().await?)
     }
 
     /// Revokes a key. Returns false when no such key exists.
     #[tracing::instrument(skip(self), err)]
     pub async fn revoke_key(&self, id: &SecretId) -> Result<bool, SesError> {
-        Ok(self.records.revoke_key(id).await?)
+        Ok(self.keys.revoke(id).await?)
     }
 
     /// Looks up an API key for signature verification.
@@ -109,7 +109,7 @@ impl<P: Ports> Sesame<P> {
                 "The SecretId is not found or disabled.",
             )
         };
-        let key = self.records.get_key(&id).await?.ok_or_else(not_found)?;
+        let key = self.keys.get(&id).await?.ok_or_else(not_found)?;
         if key.revoked {
             return Err(not_found());
         }

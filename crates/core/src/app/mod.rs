@@ -1,6 +1,7 @@
 //! Use-cases. [`Sesame`] holds the adapters of one deployment; each submodule adds the
 //! methods of one area (keys, templates, identities, senders, sending, delivery, status).
 
+mod adapters;
 mod blacklists;
 mod content;
 mod deliver;
@@ -22,6 +23,7 @@ mod unsubscribe_config;
 mod validate;
 mod warmup;
 
+pub use adapters::{Adapters, Stores};
 pub use blacklists::{BlacklistReport, canonical as canonical_address};
 pub use deliver::{DeliveryReport, backoff_delay};
 pub use feedback::{AbuseQuery, IngestResult};
@@ -52,10 +54,35 @@ pub(crate) const PURPOSE_API_SECRET: &str = "sesame/api-secret/v1";
 /// Sealing purpose of DKIM private keys.
 pub(crate) const PURPOSE_DKIM: &str = "sesame/dkim-private-key/v1";
 
-/// One deployment of Sesame: its adapters and settings. Cheap to share behind an `Arc`.
+/// One deployment of Sesame: its adapters, one field per port, and settings. Cheap to share
+/// behind an `Arc`. Built by [`Sesame::new`] from [`Adapters`].
 pub struct Sesame<P: Ports> {
-    /// Records adapter.
-    pub records: P::Records,
+    /// Accounts and their API keys.
+    pub keys: P::Keys,
+    /// Installation-wide sequences (template, list, task ids).
+    pub sequences: P::Sequences,
+    /// Email templates.
+    pub templates: P::Templates,
+    /// Sender domains.
+    pub identities: P::Identities,
+    /// Sender addresses.
+    pub senders: P::Senders,
+    /// Messages and their deliveries.
+    pub deliveries: P::Deliveries,
+    /// Daily quota reservations.
+    pub quota: P::Quota,
+    /// Statistics aggregates.
+    pub counters: P::Counters,
+    /// Receiver lists, blocklists and unsubscribe settings.
+    pub lists: P::Lists,
+    /// Warm-up states, plans and pool bindings.
+    pub warmup: P::Warmup,
+    /// Once-only event counting, complaints and late bounces.
+    pub feedback: P::Feedback,
+    /// Tracking hits, events and unsubscribes.
+    pub events: P::Events,
+    /// Batch tasks and their runs.
+    pub tasks: P::Tasks,
     /// Job queue adapter.
     pub queue: P::Queue,
     /// One-time and recurring triggers.
@@ -76,32 +103,56 @@ pub struct Sesame<P: Ports> {
 }
 
 impl<P: Ports> Sesame<P> {
-    /// Wires a deployment.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        records: P::Records,
-        queue: P::Queue,
-        schedules: P::Schedules,
-        mailer: P::Mailer,
-        dkim: P::Dkim,
-        resolver: P::Resolver,
-        clock: P::Clock,
-        ids: P::Ids,
-        settings: Settings,
-        secrets: SecretBox,
-    ) -> Self {
+    /// Wires a deployment. Without a configured tracking key, one is derived from the master
+    /// key (id 0): stable across restarts and identical in every function of a deployment.
+    pub fn new(adapters: Adapters<P>, settings: Settings, secrets: SecretBox) -> Self {
         let mut settings = settings;
         if settings.tracking.keys.is_empty() {
-            // No configured tracking key: one derived from the master key (id 0), stable
-            // across restarts and identical in every function of a deployment.
             let derived = secrets.derive_key(crate::tracking::DERIVED_KEY_PURPOSE);
             settings.tracking.keys =
                 crate::tracking::TrackingKeys::new(vec![crate::tracking::TrackingKey::new(
                     0, derived,
                 )]);
         }
+        let Adapters {
+            stores,
+            queue,
+            schedules,
+            mailer,
+            dkim,
+            resolver,
+            clock,
+            ids,
+        } = adapters;
+        let Stores {
+            keys,
+            sequences,
+            templates,
+            identities,
+            senders,
+            deliveries,
+            quota,
+            counters,
+            lists,
+            warmup,
+            feedback,
+            events,
+            tasks,
+        } = stores;
         Self {
-            records,
+            keys,
+            sequences,
+            templates,
+            identities,
+            senders,
+            deliveries,
+            quota,
+            counters,
+            lists,
+            warmup,
+            feedback,
+            events,
+            tasks,
             queue,
             schedules,
             mailer,

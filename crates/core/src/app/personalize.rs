@@ -28,7 +28,7 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<(), SesError> {
         for recipient in recipients {
             if self
-                .records
+                .events
                 .is_unsubscribed(account, sender, recipient)
                 .await?
             {
@@ -49,7 +49,7 @@ impl<P: Ports> Sesame<P> {
         message: &Message,
     ) -> Result<bool, SesError> {
         Ok(self
-            .records
+            .events
             .is_unsubscribed(&job.account, &message.from.address, &job.recipient)
             .await?)
     }
@@ -78,7 +78,7 @@ impl<P: Ports> Sesame<P> {
         let Some(base) = tracking.base_url.as_deref() else {
             return Ok(message);
         };
-        let track = !opted_out && self.records.tracking_enabled(&message.account).await?;
+        let track = !opted_out && self.events.tracking_enabled(&message.account).await?;
         let language = self.unsubscribe_language(&message).await?;
         let texts = language.as_deref().and_then(unsubscribe_texts);
         let url = |kind: TrackKind, target: Target, path: &str| {
@@ -142,7 +142,7 @@ impl<P: Ports> Sesame<P> {
             return Ok(Some(message.unsubscribe.clone()));
         }
         let config = self
-            .records
+            .lists
             .get_unsubscribe_config(&message.account, &message.from.address)
             .await?;
         Ok(config

@@ -18,7 +18,7 @@ use super::statistics::StatEvent;
 use super::templates::render;
 use crate::error::{ErrorCode, SesError};
 use crate::model::{Attachment, Delivery, DeliveryJob, Message, deliver_status, send_status};
-use crate::ports::{Ids, JobQueue, Ports, Records};
+use crate::ports::{Deliveries, Identities, Ids, JobQueue, Ports, Senders, Templates};
 use crate::types::{AccountId, Domain, EmailAddress, Mailbox, MessageId, TemplateId};
 
 /// Largest To list.
@@ -301,7 +301,7 @@ impl<P: Ports> Sesame<P> {
         let counted = self
             .count_transactional(account, &sender_domain, deliveries.len() as u64)
             .await?;
-        if let Err(e) = self.records.insert_message(&message, &deliveries).await {
+        if let Err(e) = self.deliveries.insert_message(&message, &deliveries).await {
             self.release_reservation(&counted, counted.granted).await;
             return Err(e.into());
         }
@@ -384,8 +384,8 @@ impl<P: Ports> Sesame<P> {
                     ));
                 };
                 let template = self
-                    .records
-                    .get_template(account, TemplateId(t.id))
+                    .templates
+                    .get(account, TemplateId(t.id))
                     .await?
                     .ok_or_else(|| {
                         SesError::new(
@@ -416,12 +416,7 @@ impl<P: Ports> Sesame<P> {
         account: &AccountId,
         from: &Mailbox,
     ) -> Result<(), SesError> {
-        if self
-            .records
-            .get_sender(account, &from.address)
-            .await?
-            .is_none()
-        {
+        if self.senders.get(account, &from.address).await?.is_none() {
             return Err(SesError::new(
                 ErrorCode::InvalidParameterValueNoSuchSender,
                 "FromEmailAddress is not a sender address of this account.",
@@ -429,8 +424,8 @@ impl<P: Ports> Sesame<P> {
         }
         let domain = Domain::parse(from.address.domain()).map_err(|_| SesError::internal())?;
         let verified = self
-            .records
-            .get_identity(account, &domain)
+            .identities
+            .get(account, &domain)
             .await?
             .is_some_and(|i| i.verified);
         if !verified {

@@ -3,7 +3,7 @@
 use super::Sesame;
 use crate::error::{ErrorCode, SesError};
 use crate::model::Sender;
-use crate::ports::{Created, Ports, Records};
+use crate::ports::{Created, Identities, Ports, Senders};
 use crate::types::{AccountId, DisplayName, Domain, EmailAddress};
 
 fn parse_address(raw: &str) -> Result<EmailAddress, SesError> {
@@ -35,13 +35,13 @@ impl<P: Ports> Sesame<P> {
             None => None,
         };
         let domain = Domain::parse(address.domain()).map_err(|_| SesError::internal())?;
-        if self.records.get_identity(account, &domain).await?.is_none() {
+        if self.identities.get(account, &domain).await?.is_none() {
             return Err(SesError::new(
                 ErrorCode::InvalidParameterValueNotExistDomain,
                 "The address's domain is not one of this account's sender domains.",
             ));
         }
-        if self.records.list_senders(account).await?.len() >= self.settings.max_senders {
+        if self.senders.list(account).await?.len() >= self.settings.max_senders {
             return Err(SesError::new(
                 ErrorCode::OperationDeniedExceedSenderLimit,
                 "The sender address limit is reached.",
@@ -53,7 +53,7 @@ impl<P: Ports> Sesame<P> {
             name,
             created_at: self.now(),
         };
-        match self.records.create_sender(&sender).await? {
+        match self.senders.create(&sender).await? {
             Created::Yes => Ok(()),
             Created::AlreadyExists | Created::OwnedByOther => Err(SesError::new(
                 ErrorCode::InvalidParameterValueRepeatEmailAddress,
@@ -64,14 +64,14 @@ impl<P: Ports> Sesame<P> {
 
     /// All sender addresses of the account.
     pub async fn list_senders(&self, account: &AccountId) -> Result<Vec<Sender>, SesError> {
-        Ok(self.records.list_senders(account).await?)
+        Ok(self.senders.list(account).await?)
     }
 
     /// Deletes a sender address.
     #[tracing::instrument(skip(self, address), fields(account = %account), err)]
     pub async fn delete_sender(&self, account: &AccountId, address: &str) -> Result<(), SesError> {
         let address = parse_address(address)?;
-        if self.records.delete_sender(account, &address).await? {
+        if self.senders.delete(account, &address).await? {
             Ok(())
         } else {
             Err(SesError::new(

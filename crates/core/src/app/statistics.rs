@@ -169,7 +169,7 @@ impl<P: Ports> Sesame<P> {
         };
         let deltas = [(event.kind.counter(), 1)];
         Ok(self
-            .records
+            .feedback
             .count_once(&event.account, &mark, keep, &key, &deltas)
             .await?)
     }
@@ -203,7 +203,7 @@ impl<P: Ports> Sesame<P> {
                 day,
                 dims: dims(sender_domain, r),
             };
-            if let Err(e) = self.records.add(&key, &[(kind.counter(), 1)]).await {
+            if let Err(e) = self.counters.add(&key, &[(kind.counter(), 1)]).await {
                 tracing::warn!(error = %e, "request not counted");
             }
         }
@@ -232,7 +232,7 @@ impl<P: Ports> Sesame<P> {
             .receiving_mailbox_type
             .filter(|m| !m.is_empty())
             .map(|m| m.to_ascii_lowercase());
-        let rows = self.records.read(account, start, end).await?;
+        let rows = self.counters.read(account, start, end).await?;
         let mut days: Vec<Volume> = start
             .iter_days()
             .take_while(|d| *d <= end)

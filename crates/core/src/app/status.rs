@@ -6,7 +6,7 @@ use super::Sesame;
 use super::tracking::StatusRow;
 use super::validate::page_limit;
 use crate::error::{ErrorCode, SesError};
-use crate::ports::{DeliveryQuery, Ports, Records};
+use crate::ports::{Deliveries, DeliveryQuery, Ports};
 use crate::types::{AccountId, EmailAddress, MessageId};
 
 /// How many days back statuses can be queried.
@@ -83,7 +83,7 @@ impl<P: Ports> Sesame<P> {
             offset: q.offset,
             limit,
         };
-        let deliveries = self.records.list_deliveries(&query).await?;
+        let deliveries = self.deliveries.list(&query).await?;
         self.with_engagement(account, deliveries).await
     }
 }

@@ -71,7 +71,7 @@ impl<P: Ports> Sesame<P> {
                 }
                 keys.push(lower);
             }
-            let blocks = self.records.blocks(account, &keys).await?;
+            let blocks = self.lists.blocks(account, &keys).await?;
             let found: std::collections::HashMap<&EmailAddress, &Blocks> =
                 keys.iter().zip(&blocks).collect();
             out.extend(chunk.iter().map(|r| {
@@ -140,7 +140,7 @@ mod tests {
             .await
             .expect("add");
         // Bounce handling writes the recipient as delivered, local part in its own case.
-        app.records
+        app.lists
             .put_bounce_block(&BounceBlock {
                 account: a.clone(),
                 email: addr("Bob@example.org"),

@@ -5,7 +5,7 @@ use super::Sesame;
 use super::validate::page_limit;
 use crate::error::{ErrorCode, SesError};
 use crate::model::Template;
-use crate::ports::{Ports, Records};
+use crate::ports::{Ports, Sequences, Templates};
 use crate::types::{AccountId, TemplateId};
 
 /// Largest template body (HTML plus text), in bytes.
@@ -70,14 +70,14 @@ impl<P: Ports> Sesame<P> {
         input: TemplateInput,
     ) -> Result<TemplateId, SesError> {
         input.check()?;
-        let (_, total) = self.records.list_templates(account, 0, 0).await?;
+        let (_, total) = self.templates.list(account, 0, 0).await?;
         if total >= self.settings.max_templates {
             return Err(SesError::new(
                 ErrorCode::FailedOperationExceedTemplateLimit,
                 "The template limit is reached.",
             ));
         }
-        let id = TemplateId(self.records.next_sequence("template").await?);
+        let id = TemplateId(self.sequences.next("template").await?);
         let template = Template {
             account: account.clone(),
             id,
@@ -87,7 +87,7 @@ impl<P: Ports> Sesame<P> {
             status: 0,
             created_at: self.now(),
         };
-        self.records.create_template(&template).await?;
+        self.templates.create(&template).await?;
         Ok(id)
     }
 
@@ -101,8 +101,8 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<(), SesError> {
         input.check()?;
         let existing = self
-            .records
-            .get_template(account, id)
+            .templates
+            .get(account, id)
             .await?
             .ok_or_else(not_exist)?;
         let updated = Template {
@@ -112,7 +112,7 @@ impl<P: Ports> Sesame<P> {
             status: 0,
             ..existing
         };
-        if self.records.update_template(&updated).await? {
+        if self.templates.update(&updated).await? {
             Ok(())
         } else {
             Err(not_exist())
@@ -125,10 +125,7 @@ impl<P: Ports> Sesame<P> {
         account: &AccountId,
         id: TemplateId,
     ) -> Result<Template, SesError> {
-        self.records
-            .get_template(account, id)
-            .await?
-            .ok_or_else(not_exist)
+        self.templates.get(account, id).await?.ok_or_else(not_exist)
     }
 
     /// A page of templates and the total count.
@@ -139,7 +136,7 @@ impl<P: Ports> Sesame<P> {
         limit: u64,
     ) -> Result<(Vec<Template>, u64), SesError> {
         let limit = page_limit(limit)?;
-        Ok(self.records.list_templates(account, offset, limit).await?)
+        Ok(self.templates.list(account, offset, limit).await?)
     }
 
     /// Deletes a template.
@@ -149,7 +146,7 @@ impl<P: Ports> Sesame<P> {
         account: &AccountId,
         id: TemplateId,
     ) -> Result<(), SesError> {
-        if self.records.delete_template(account, id).await? {
+        if self.templates.delete(account, id).await? {
             Ok(())
         } else {
             Err(not_exist())

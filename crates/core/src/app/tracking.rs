@@ -15,8 +15,8 @@ use super::statistics::{CountedEvent, StatEvent, dims};
 use crate::error::{ErrorCode, SesError};
 use crate::model::Delivery;
 use crate::ports::{
-    CounterKey, Counters, DeliveryQuery, Engagement, Event, EventKind, Events, Hit, Ids, Ports,
-    Records,
+    CounterKey, Counters, Deliveries, DeliveryQuery, Engagement, Event, EventKind, Events, Hit,
+    Ids, Ports,
 };
 use crate::tracking::{ClickHistory, HitFacts, TokenClaims, TrackKind, classify};
 use crate::types::{AccountId, EmailAddress, Mailbox, MessageId};
@@ -174,7 +174,7 @@ impl<P: Ports> Sesame<P> {
         if hits.is_empty() {
             return Ok(report);
         }
-        self.records.put_hits(&hits).await?;
+        self.events.put_hits(&hits).await?;
         report.stored = hits.len();
         let events: Vec<Event> = hits
             .iter()
@@ -197,7 +197,7 @@ impl<P: Ports> Sesame<P> {
             })
             .collect();
         if !events.is_empty() {
-            let fresh = self.records.append_events(&events).await?;
+            let fresh = self.events.append_events(&events).await?;
             report.events = fresh.iter().filter(|new| **new).count();
             self.count_engagement(&events, &hits, &fresh, &copies).await;
         }
@@ -258,7 +258,7 @@ impl<P: Ports> Sesame<P> {
         }
         for (key, n) in opens {
             let deltas = [(StatEvent::Opened.counter(), n)];
-            if let Err(e) = self.records.add(&key, &deltas).await {
+            if let Err(e) = self.counters.add(&key, &deltas).await {
                 tracing::warn!(error = %e, opens = n, "opens not counted");
             }
         }
@@ -280,11 +280,11 @@ impl<P: Ports> Sesame<P> {
             offset: 0,
             limit: 1,
         };
-        let Some(delivery) = self.records.list_deliveries(&query).await?.pop() else {
+        let Some(delivery) = self.deliveries.list(&query).await?.pop() else {
             return Ok(None);
         };
         let earlier = self
-            .records
+            .events
             .list_hits(
                 &claims.account,
                 &claims.message_id,
@@ -318,7 +318,7 @@ impl<P: Ports> Sesame<P> {
             return Ok(None);
         }
         let Some(message) = self
-            .records
+            .deliveries
             .get_message(&claims.account, &claims.message_id)
             .await?
         else {
@@ -345,7 +345,7 @@ impl<P: Ports> Sesame<P> {
             return Ok(None);
         };
         let now = millis(self.now());
-        self.records
+        self.events
             .unsubscribe(&claims.account, &sender, &claims.recipient, now)
             .await?;
         let event = Event {
@@ -363,7 +363,7 @@ impl<P: Ports> Sesame<P> {
             recorded_at: now,
             detail: sender.as_str().to_owned(),
         };
-        self.records.append_events(&[event]).await?;
+        self.events.append_events(&[event]).await?;
         self.count_quietly(CountedEvent {
             account: claims.account.clone(),
             kind: StatEvent::Unsubscribed,
@@ -409,7 +409,7 @@ impl<P: Ports> Sesame<P> {
             recorded_at: millis(self.now()),
             detail: detail.chars().take(1000).collect(),
         };
-        Ok(self.records.append_events(&[event]).await?[0])
+        Ok(self.events.append_events(&[event]).await?[0])
     }
 
     /// A page of the account's event feed after `cursor` (from the start when `None`). Events
@@ -440,7 +440,7 @@ impl<P: Ports> Sesame<P> {
             chrono::Duration::from_std(self.settings.tracking.feed_settle).unwrap_or_default();
         let until = self.now() - settle;
         let events = self
-            .records
+            .events
             .list_events(account, cursor, until, limit as usize)
             .await?;
         let next_cursor = events
@@ -459,12 +459,12 @@ impl<P: Ports> Sesame<P> {
         account: &AccountId,
         enabled: bool,
     ) -> Result<(), SesError> {
-        Ok(self.records.set_tracking(account, enabled).await?)
+        Ok(self.events.set_tracking(account, enabled).await?)
     }
 
     /// Whether an account's mail is tracked.
     pub async fn account_tracking(&self, account: &AccountId) -> Result<bool, SesError> {
-        Ok(self.records.tracking_enabled(account).await?)
+        Ok(self.events.tracking_enabled(account).await?)
     }
 
     /// Adds the engagement flags to status rows.
@@ -477,7 +477,7 @@ impl<P: Ports> Sesame<P> {
             .iter()
             .map(|d| (d.message_id.clone(), d.recipient.clone()))
             .collect();
-        let flags = self.records.engagements(account, &keys).await?;
+        let flags = self.events.engagements(account, &keys).await?;
         Ok(deliveries
             .into_iter()
             .zip(flags)

@@ -5,7 +5,7 @@
 use super::Sesame;
 use super::validate::page_limit;
 use crate::error::{ErrorCode, SesError};
-use crate::ports::{Created, Lists, Ports, Records, UnsubscribeConfig};
+use crate::ports::{Created, Lists, Ports, Senders, UnsubscribeConfig};
 use crate::types::{AccountId, EmailAddress};
 
 /// Highest language code of the address-level config (reference §6.4 documents 0–10).
@@ -57,7 +57,7 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<(), SesError> {
         let address = parse_address(address)?;
         let (language, enabled) = check(language, status)?;
-        if self.records.get_sender(account, &address).await?.is_none() {
+        if self.senders.get(account, &address).await?.is_none() {
             return Err(SesError::new(
                 ErrorCode::InvalidParameterValueNoSuchSender,
                 "Address is not a sender address of this account.",
@@ -70,7 +70,7 @@ impl<P: Ports> Sesame<P> {
             enabled,
             created_at: self.now(),
         };
-        match self.records.create_unsubscribe_config(&config).await? {
+        match self.lists.create_unsubscribe_config(&config).await? {
             Created::Yes => Ok(()),
             _ => Err(SesError::new(
                 ErrorCode::InvalidParameterValue,
@@ -97,7 +97,7 @@ impl<P: Ports> Sesame<P> {
             enabled,
             created_at: self.now(),
         };
-        if !self.records.update_unsubscribe_config(&config).await? {
+        if !self.lists.update_unsubscribe_config(&config).await? {
             return Err(not_found());
         }
         Ok(())
@@ -111,7 +111,7 @@ impl<P: Ports> Sesame<P> {
         limit: u64,
     ) -> Result<(Vec<UnsubscribeConfig>, u64), SesError> {
         Ok(self
-            .records
+            .lists
             .list_unsubscribe_configs(account, offset, page_limit(limit)?)
             .await?)
     }
@@ -125,7 +125,7 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<(), SesError> {
         let address = parse_address(address)?;
         if !self
-            .records
+            .lists
             .delete_unsubscribe_config(account, &address)
             .await?
         {
@@ -141,7 +141,7 @@ impl<P: Ports> Sesame<P> {
         account: &AccountId,
         sender: &EmailAddress,
     ) -> Result<Option<String>, SesError> {
-        let config = self.records.get_unsubscribe_config(account, sender).await?;
+        let config = self.lists.get_unsubscribe_config(account, sender).await?;
         Ok(config
             .filter(|c| c.enabled && c.language != "0")
             .map(|c| c.language))

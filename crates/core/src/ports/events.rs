@@ -4,8 +4,7 @@
 //! per-delivery engagement flags GetSendEmailStatus shows; unsubscribes; the account's
 //! tracking switch.
 //!
-//! Implemented by the records adapters (`Ports::Records: Records + Events`). Every method is
-//! scoped by account; addresses compare case-insensitively.
+//! Every method is scoped by account; addresses compare case-insensitively.
 
 use std::future::Future;
 

@@ -1,6 +1,6 @@
 //! The feedback port: complaints (ARF reports), late bounces, and counting an event once (a
-//! mark and the counter additions in one atomic write). Implemented by the records adapter,
-//! like the other stored ports, since it writes the statistics counters' storage too.
+//! mark and the counter additions in one atomic write). Implemented by the same store as
+//! the other storage ports, since it writes the statistics counters' storage too.
 
 use std::future::Future;
 

@@ -1,7 +1,7 @@
 //! The lists port: recipient groups (receivers) and their rows, the custom and bounce
 //! blacklists, and the per-sender unsubscribe configuration.
 //!
-//! Like [`Records`](super::Records), every method is scoped by account and individually
+//! Like the other storage ports, every method is scoped by account and individually
 //! atomic unless it says otherwise. Receiver rows are numbered per receiver (`seq` 1, 2, 3, …
 //! in insertion order, never reused), so a batch task can walk a list of any size with a
 //! durable cursor through [`Lists::details_after`].

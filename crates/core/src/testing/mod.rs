@@ -30,7 +30,19 @@ use crate::ports::Ports;
 pub struct TestPorts;
 
 impl Ports for TestPorts {
-    type Records = InMemoryRecords;
+    type Keys = InMemoryRecords;
+    type Sequences = InMemoryRecords;
+    type Templates = InMemoryRecords;
+    type Identities = InMemoryRecords;
+    type Senders = InMemoryRecords;
+    type Deliveries = InMemoryRecords;
+    type Quota = InMemoryRecords;
+    type Counters = InMemoryRecords;
+    type Lists = InMemoryRecords;
+    type Warmup = InMemoryRecords;
+    type Feedback = InMemoryRecords;
+    type Events = InMemoryRecords;
+    type Tasks = InMemoryRecords;
     type Queue = InMemoryJobQueue;
     type Schedules = InMemorySchedules;
     type Mailer = RecordingMailer;
@@ -44,14 +56,16 @@ impl Ports for TestPorts {
 /// handler test starts from. Reach the fakes through its public fields (`app.mailer`, …).
 pub fn sesame(settings: crate::settings::Settings) -> crate::Sesame<TestPorts> {
     crate::Sesame::new(
-        InMemoryRecords::default(),
-        InMemoryJobQueue::default(),
-        InMemorySchedules::default(),
-        RecordingMailer::default(),
-        PlainDkim::default(),
-        StaticResolver::default(),
-        FixedClock::default(),
-        SeqIds::default(),
+        crate::Adapters {
+            stores: crate::Stores::shared(InMemoryRecords::default()),
+            queue: InMemoryJobQueue::default(),
+            schedules: InMemorySchedules::default(),
+            mailer: RecordingMailer::default(),
+            dkim: PlainDkim::default(),
+            resolver: StaticResolver::default(),
+            clock: FixedClock::default(),
+            ids: SeqIds::default(),
+        },
         settings,
         crate::secrets::SecretBox::new(&[7u8; 32]).expect("a 32-byte key"),
     )

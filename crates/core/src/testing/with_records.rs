@@ -8,22 +8,49 @@ use super::{
     StaticResolver,
 };
 use crate::ports::{
-    Counters, Events, Feedback, Lists, Ports, QuotaLedger, Records, Tasks, WarmupRecords,
+    Counters, Deliveries, Events, Feedback, Identities, Keys, Lists, Ports, QuotaLedger, Senders,
+    Sequences, Tasks, Templates, WarmupRecords,
 };
 
-/// Everything `Ports::Records` must be (kept in step with that bound; the one place to
-/// update when a records trait is added).
+/// Every storage port, implemented by one store type (kept in step with [`Stores`]; the one
+/// place to update when a storage port is added).
+///
+/// [`Stores`]: crate::Stores
 pub trait AllRecords:
-    Records + QuotaLedger + Counters + Lists + WarmupRecords + Feedback + Events + Tasks
+    Keys
+    + Sequences
+    + Templates
+    + Identities
+    + Senders
+    + Deliveries
+    + QuotaLedger
+    + Counters
+    + Lists
+    + WarmupRecords
+    + Feedback
+    + Events
+    + Tasks
 {
 }
 
 impl<R> AllRecords for R where
-    R: Records + QuotaLedger + Counters + Lists + WarmupRecords + Feedback + Events + Tasks
+    R: Keys
+        + Sequences
+        + Templates
+        + Identities
+        + Senders
+        + Deliveries
+        + QuotaLedger
+        + Counters
+        + Lists
+        + WarmupRecords
+        + Feedback
+        + Events
+        + Tasks
 {
 }
 
-/// Fakes for every port except records, which are `R`.
+/// Fakes for every port except the storage ports, which are all `R`.
 #[derive(Debug)]
 pub struct WithRecords<R>(PhantomData<fn() -> R>);
 
@@ -31,7 +58,19 @@ impl<R> Ports for WithRecords<R>
 where
     R: AllRecords,
 {
-    type Records = R;
+    type Keys = R;
+    type Sequences = R;
+    type Templates = R;
+    type Identities = R;
+    type Senders = R;
+    type Deliveries = R;
+    type Quota = R;
+    type Counters = R;
+    type Lists = R;
+    type Warmup = R;
+    type Feedback = R;
+    type Events = R;
+    type Tasks = R;
     type Queue = InMemoryJobQueue;
     type Schedules = InMemorySchedules;
     type Mailer = RecordingMailer;
@@ -47,17 +86,19 @@ pub fn sesame_with<R>(
     settings: crate::settings::Settings,
 ) -> crate::Sesame<WithRecords<R>>
 where
-    R: AllRecords,
+    R: AllRecords + Clone,
 {
     crate::Sesame::new(
-        records,
-        InMemoryJobQueue::default(),
-        InMemorySchedules::default(),
-        RecordingMailer::default(),
-        PlainDkim::default(),
-        StaticResolver::default(),
-        FixedClock::default(),
-        SeqIds::default(),
+        crate::Adapters {
+            stores: crate::Stores::shared(records),
+            queue: InMemoryJobQueue::default(),
+            schedules: InMemorySchedules::default(),
+            mailer: RecordingMailer::default(),
+            dkim: PlainDkim::default(),
+            resolver: StaticResolver::default(),
+            clock: FixedClock::default(),
+            ids: SeqIds::default(),
+        },
         settings,
         crate::secrets::SecretBox::new(&[7u8; 32]).expect("a 32-byte key"),
     )

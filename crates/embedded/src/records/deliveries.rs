@@ -2,10 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
+use sesame_core::StoreError;
 use sesame_core::model::{Delivery, Message, deliver_status};
-use sesame_core::ports::{Claim, DeliveryQuery, Outcome};
+use sesame_core::ports::{Claim, Deliveries, DeliveryQuery, Outcome};
 use sesame_core::types::{AccountId, EmailAddress, MessageId};
 
+use super::SqliteRecords;
 use crate::codec::{bound, json, millis, opt_time, parsed, time};
 
 /// Whether a `DeliverStatus` is final; mirrors [`Delivery::is_final`], which needs a whole
@@ -212,4 +214,75 @@ pub(super) fn stale(
     ))?
     .query_map(params![millis(before), bound(limit)], from_row)?
     .collect()
+}
+
+impl Deliveries for SqliteRecords {
+    async fn insert_message(
+        &self,
+        message: &Message,
+        deliveries: &[Delivery],
+    ) -> Result<(), StoreError> {
+        if deliveries
+            .iter()
+            .any(|d| d.account != message.account || d.message_id != message.id)
+        {
+            return Err(StoreError::Corrupt(
+                "a delivery does not belong to its message".to_owned(),
+            ));
+        }
+        let body = serde_json::to_vec(message)
+            .map_err(|e| StoreError::Corrupt(format!("message not serialisable: {e}")))?;
+        let (message, deliveries) = (message.clone(), deliveries.to_vec());
+        self.store
+            .write(move |tx| insert_message(tx, &message, &body, &deliveries))
+            .await
+    }
+
+    async fn get_message(
+        &self,
+        account: &AccountId,
+        id: &MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        let (account, id) = (account.clone(), id.clone());
+        self.store
+            .read(move |tx| get_message(tx, &account, &id))
+            .await
+    }
+
+    async fn claim(
+        &self,
+        account: &AccountId,
+        message_id: &MessageId,
+        recipient: &EmailAddress,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Claim, StoreError> {
+        let key = Key::new(account, message_id, recipient);
+        self.store
+            .write(move |tx| claim(tx, &key, now, until))
+            .await
+    }
+
+    async fn record_outcome(
+        &self,
+        account: &AccountId,
+        message_id: &MessageId,
+        recipient: &EmailAddress,
+        outcome: &Outcome,
+    ) -> Result<(), StoreError> {
+        let key = Key::new(account, message_id, recipient);
+        let outcome = outcome.clone();
+        self.store
+            .write(move |tx| record_outcome(tx, &key, &outcome))
+            .await
+    }
+
+    async fn list(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        let query = query.clone();
+        self.store.read(move |tx| list(tx, &query)).await
+    }
+
+    async fn stale(&self, before: DateTime<Utc>, limit: u64) -> Result<Vec<Delivery>, StoreError> {
+        self.store.read(move |tx| stale(tx, before, limit)).await
+    }
 }

@@ -2,10 +2,12 @@
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::{Deserialize, Serialize};
+use sesame_core::StoreError;
 use sesame_core::model::{DkimAlgorithm, DkimKey, DkimKeyState, DnsCheck, Identity, Sender};
-use sesame_core::ports::Created;
+use sesame_core::ports::{Created, Identities, Senders};
 use sesame_core::types::{AccountId, DisplayName, Domain, EmailAddress};
 
+use super::SqliteRecords;
 use crate::codec::{json, millis, parsed, time, to_json};
 
 /// Storage shape of a DKIM key inside the `dkim_keys` JSON column.
@@ -81,7 +83,7 @@ fn write(tx: &Transaction<'_>, sql: &str, i: &Identity) -> rusqlite::Result<usiz
 }
 
 /// Checks the owner first, inside the write transaction, so the answer cannot go stale.
-pub(super) fn create(tx: &Transaction<'_>, identity: &Identity) -> rusqlite::Result<Created> {
+fn create(tx: &Transaction<'_>, identity: &Identity) -> rusqlite::Result<Created> {
     let owner: Option<String> = tx
         .prepare_cached("SELECT account FROM identities WHERE domain = ?1")?
         .query_row([identity.domain.as_str()], |row| row.get(0))
@@ -102,7 +104,7 @@ pub(super) fn create(tx: &Transaction<'_>, identity: &Identity) -> rusqlite::Res
     }
 }
 
-pub(super) fn get(
+fn get(
     tx: &Transaction<'_>,
     account: &AccountId,
     domain: &Domain,
@@ -114,7 +116,7 @@ pub(super) fn get(
     .optional()
 }
 
-pub(super) fn list(tx: &Transaction<'_>, account: &AccountId) -> rusqlite::Result<Vec<Identity>> {
+fn list(tx: &Transaction<'_>, account: &AccountId) -> rusqlite::Result<Vec<Identity>> {
     tx.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM identities WHERE account = ?1 ORDER BY created_at, rowid"
     ))?
@@ -122,24 +124,20 @@ pub(super) fn list(tx: &Transaction<'_>, account: &AccountId) -> rusqlite::Resul
     .collect()
 }
 
-pub(super) fn list_all(tx: &Transaction<'_>) -> rusqlite::Result<Vec<Identity>> {
+fn list_all(tx: &Transaction<'_>) -> rusqlite::Result<Vec<Identity>> {
     tx.prepare_cached(&format!("SELECT {COLUMNS} FROM identities ORDER BY domain"))?
         .query_map([], from_row)?
         .collect()
 }
 
-pub(super) fn update(tx: &Transaction<'_>, identity: &Identity) -> rusqlite::Result<bool> {
+fn update(tx: &Transaction<'_>, identity: &Identity) -> rusqlite::Result<bool> {
     let sql = "UPDATE identities SET dkim_option = ?3, dkim_keys = ?4, verified = ?5, tags = ?6,
                created_at = ?7, trusted = ?8, dns_check = ?9
                WHERE domain = ?1 AND account = ?2";
     Ok(write(tx, sql, identity)? > 0)
 }
 
-pub(super) fn delete(
-    tx: &Transaction<'_>,
-    account: &AccountId,
-    domain: &Domain,
-) -> rusqlite::Result<bool> {
+fn delete(tx: &Transaction<'_>, account: &AccountId, domain: &Domain) -> rusqlite::Result<bool> {
     let changed = tx
         .prepare_cached("DELETE FROM identities WHERE domain = ?1 AND account = ?2")?
         .execute([domain.as_str(), account.as_str()])?;
@@ -161,7 +159,7 @@ fn sender_from_row(row: &Row<'_>) -> rusqlite::Result<Sender> {
     })
 }
 
-pub(super) fn create_sender(tx: &Transaction<'_>, s: &Sender) -> rusqlite::Result<Created> {
+fn create_sender(tx: &Transaction<'_>, s: &Sender) -> rusqlite::Result<Created> {
     let inserted = tx
         .prepare_cached(&format!(
             "INSERT INTO senders ({SENDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (account, address) DO NOTHING"
@@ -174,7 +172,7 @@ pub(super) fn create_sender(tx: &Transaction<'_>, s: &Sender) -> rusqlite::Resul
     })
 }
 
-pub(super) fn get_sender(
+fn get_sender(
     tx: &Transaction<'_>,
     account: &AccountId,
     address: &EmailAddress,
@@ -186,10 +184,7 @@ pub(super) fn get_sender(
     .optional()
 }
 
-pub(super) fn list_senders(
-    tx: &Transaction<'_>,
-    account: &AccountId,
-) -> rusqlite::Result<Vec<Sender>> {
+fn list_senders(tx: &Transaction<'_>, account: &AccountId) -> rusqlite::Result<Vec<Sender>> {
     tx.prepare_cached(&format!(
         "SELECT {SENDER_COLUMNS} FROM senders WHERE account = ?1 ORDER BY created_at, rowid"
     ))?
@@ -197,7 +192,7 @@ pub(super) fn list_senders(
     .collect()
 }
 
-pub(super) fn delete_sender(
+fn delete_sender(
     tx: &Transaction<'_>,
     account: &AccountId,
     address: &EmailAddress,
@@ -206,4 +201,75 @@ pub(super) fn delete_sender(
         .prepare_cached("DELETE FROM senders WHERE account = ?1 AND address = ?2")?
         .execute([account.as_str(), address.as_str()])?;
     Ok(changed > 0)
+}
+
+impl Identities for SqliteRecords {
+    async fn create(&self, identity: &Identity) -> Result<Created, StoreError> {
+        let identity = identity.clone();
+        self.store.write(move |tx| create(tx, &identity)).await
+    }
+
+    async fn get(
+        &self,
+        account: &AccountId,
+        domain: &Domain,
+    ) -> Result<Option<Identity>, StoreError> {
+        let (account, domain) = (account.clone(), domain.clone());
+        self.store.read(move |tx| get(tx, &account, &domain)).await
+    }
+
+    async fn list(&self, account: &AccountId) -> Result<Vec<Identity>, StoreError> {
+        let account = account.clone();
+        self.store.read(move |tx| list(tx, &account)).await
+    }
+
+    async fn list_all(&self) -> Result<Vec<Identity>, StoreError> {
+        self.store.read(list_all).await
+    }
+
+    async fn update(&self, identity: &Identity) -> Result<bool, StoreError> {
+        let identity = identity.clone();
+        self.store.write(move |tx| update(tx, &identity)).await
+    }
+
+    async fn delete(&self, account: &AccountId, domain: &Domain) -> Result<bool, StoreError> {
+        let (account, domain) = (account.clone(), domain.clone());
+        self.store
+            .write(move |tx| delete(tx, &account, &domain))
+            .await
+    }
+}
+
+impl Senders for SqliteRecords {
+    async fn create(&self, sender: &Sender) -> Result<Created, StoreError> {
+        let sender = sender.clone();
+        self.store.write(move |tx| create_sender(tx, &sender)).await
+    }
+
+    async fn get(
+        &self,
+        account: &AccountId,
+        address: &EmailAddress,
+    ) -> Result<Option<Sender>, StoreError> {
+        let (account, address) = (account.clone(), address.clone());
+        self.store
+            .read(move |tx| get_sender(tx, &account, &address))
+            .await
+    }
+
+    async fn list(&self, account: &AccountId) -> Result<Vec<Sender>, StoreError> {
+        let account = account.clone();
+        self.store.read(move |tx| list_senders(tx, &account)).await
+    }
+
+    async fn delete(
+        &self,
+        account: &AccountId,
+        address: &EmailAddress,
+    ) -> Result<bool, StoreError> {
+        let (account, address) = (account.clone(), address.clone());
+        self.store
+            .write(move |tx| delete_sender(tx, &account, &address))
+            .await
+    }
 }

@@ -2,12 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
+use sesame_core::StoreError;
 use sesame_core::model::ApiKey;
+use sesame_core::ports::{Keys, Sequences};
 use sesame_core::types::{AccountId, SecretId};
 
+use super::SqliteRecords;
 use crate::codec::{millis, parsed, time};
 
-pub(super) fn ensure_account(
+fn ensure_account(
     tx: &Transaction<'_>,
     account: &AccountId,
     now: DateTime<Utc>,
@@ -32,7 +35,7 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<ApiKey> {
 }
 
 /// Keys are fresh ids; should one be written twice, the later write wins.
-pub(super) fn put(tx: &Transaction<'_>, key: &ApiKey) -> rusqlite::Result<()> {
+fn put(tx: &Transaction<'_>, key: &ApiKey) -> rusqlite::Result<()> {
     tx.prepare_cached(&format!(
         "INSERT OR REPLACE INTO api_keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"
     ))?
@@ -46,7 +49,7 @@ pub(super) fn put(tx: &Transaction<'_>, key: &ApiKey) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub(super) fn get(tx: &Transaction<'_>, id: &SecretId) -> rusqlite::Result<Option<ApiKey>> {
+fn get(tx: &Transaction<'_>, id: &SecretId) -> rusqlite::Result<Option<ApiKey>> {
     tx.prepare_cached(&format!(
         "SELECT {KEY_COLUMNS} FROM api_keys WHERE secret_id = ?1"
     ))?
@@ -54,7 +57,7 @@ pub(super) fn get(tx: &Transaction<'_>, id: &SecretId) -> rusqlite::Result<Optio
     .optional()
 }
 
-pub(super) fn list(tx: &Transaction<'_>) -> rusqlite::Result<Vec<ApiKey>> {
+fn list(tx: &Transaction<'_>) -> rusqlite::Result<Vec<ApiKey>> {
     tx.prepare_cached(&format!(
         "SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at, rowid"
     ))?
@@ -62,17 +65,56 @@ pub(super) fn list(tx: &Transaction<'_>) -> rusqlite::Result<Vec<ApiKey>> {
     .collect()
 }
 
-pub(super) fn revoke(tx: &Transaction<'_>, id: &SecretId) -> rusqlite::Result<bool> {
+fn revoke(tx: &Transaction<'_>, id: &SecretId) -> rusqlite::Result<bool> {
     let changed = tx
         .prepare_cached("UPDATE api_keys SET revoked = 1 WHERE secret_id = ?1")?
         .execute([id.as_str()])?;
     Ok(changed > 0)
 }
 
-pub(super) fn next_sequence(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<u64> {
+fn next_sequence(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<u64> {
     tx.prepare_cached(
         "INSERT INTO sequences (name, value) VALUES (?1, 1)
          ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
     )?
     .query_row([name], |row| row.get(0))
+}
+
+impl Keys for SqliteRecords {
+    async fn ensure_account(
+        &self,
+        account: &AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let account = account.clone();
+        self.store
+            .write(move |tx| ensure_account(tx, &account, now))
+            .await
+    }
+
+    async fn put(&self, key: &ApiKey) -> Result<(), StoreError> {
+        let key = key.clone();
+        self.store.write(move |tx| put(tx, &key)).await
+    }
+
+    async fn get(&self, id: &SecretId) -> Result<Option<ApiKey>, StoreError> {
+        let id = id.clone();
+        self.store.read(move |tx| get(tx, &id)).await
+    }
+
+    async fn list(&self) -> Result<Vec<ApiKey>, StoreError> {
+        self.store.read(list).await
+    }
+
+    async fn revoke(&self, id: &SecretId) -> Result<bool, StoreError> {
+        let id = id.clone();
+        self.store.write(move |tx| revoke(tx, &id)).await
+    }
+}
+
+impl Sequences for SqliteRecords {
+    async fn next(&self, name: &str) -> Result<u64, StoreError> {
+        let name = name.to_owned();
+        self.store.write(move |tx| next_sequence(tx, &name)).await
+    }
 }

@@ -1,9 +1,12 @@
 //! Templates: ids are installation-wide, every statement is also filtered by account.
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
+use sesame_core::StoreError;
 use sesame_core::model::Template;
+use sesame_core::ports::Templates;
 use sesame_core::types::{AccountId, TemplateId};
 
+use super::SqliteRecords;
 use crate::codec::{bound, millis, parsed, time};
 
 const COLUMNS: &str = "id, account, name, html, text, status, created_at";
@@ -20,7 +23,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Template> {
     })
 }
 
-pub(super) fn create(tx: &Transaction<'_>, t: &Template) -> rusqlite::Result<()> {
+fn create(tx: &Transaction<'_>, t: &Template) -> rusqlite::Result<()> {
     tx.prepare_cached(&format!(
         "INSERT INTO templates ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
     ))?
@@ -36,7 +39,7 @@ pub(super) fn create(tx: &Transaction<'_>, t: &Template) -> rusqlite::Result<()>
     Ok(())
 }
 
-pub(super) fn update(tx: &Transaction<'_>, t: &Template) -> rusqlite::Result<bool> {
+fn update(tx: &Transaction<'_>, t: &Template) -> rusqlite::Result<bool> {
     let changed = tx
         .prepare_cached(
             "UPDATE templates SET name = ?3, html = ?4, text = ?5 WHERE id = ?1 AND account = ?2",
@@ -45,7 +48,7 @@ pub(super) fn update(tx: &Transaction<'_>, t: &Template) -> rusqlite::Result<boo
     Ok(changed > 0)
 }
 
-pub(super) fn get(
+fn get(
     tx: &Transaction<'_>,
     account: &AccountId,
     id: TemplateId,
@@ -58,7 +61,7 @@ pub(super) fn get(
 }
 
 /// Page and total come from one read transaction, so they agree with each other.
-pub(super) fn list(
+fn list(
     tx: &Transaction<'_>,
     account: &AccountId,
     offset: u64,
@@ -76,13 +79,47 @@ pub(super) fn list(
     Ok((page, total))
 }
 
-pub(super) fn delete(
-    tx: &Transaction<'_>,
-    account: &AccountId,
-    id: TemplateId,
-) -> rusqlite::Result<bool> {
+fn delete(tx: &Transaction<'_>, account: &AccountId, id: TemplateId) -> rusqlite::Result<bool> {
     let changed = tx
         .prepare_cached("DELETE FROM templates WHERE id = ?1 AND account = ?2")?
         .execute(params![id.0, account.as_str()])?;
     Ok(changed > 0)
+}
+
+impl Templates for SqliteRecords {
+    async fn create(&self, template: &Template) -> Result<(), StoreError> {
+        let template = template.clone();
+        self.store.write(move |tx| create(tx, &template)).await
+    }
+
+    async fn update(&self, template: &Template) -> Result<bool, StoreError> {
+        let template = template.clone();
+        self.store.write(move |tx| update(tx, &template)).await
+    }
+
+    async fn get(
+        &self,
+        account: &AccountId,
+        id: TemplateId,
+    ) -> Result<Option<Template>, StoreError> {
+        let account = account.clone();
+        self.store.read(move |tx| get(tx, &account, id)).await
+    }
+
+    async fn list(
+        &self,
+        account: &AccountId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Template>, u64), StoreError> {
+        let account = account.clone();
+        self.store
+            .read(move |tx| list(tx, &account, offset, limit))
+            .await
+    }
+
+    async fn delete(&self, account: &AccountId, id: TemplateId) -> Result<bool, StoreError> {
+        let account = account.clone();
+        self.store.write(move |tx| delete(tx, &account, id)).await
+    }
 }

@@ -18,7 +18,7 @@ pub use view::{DnsRecord, IdentityView};
 use super::{PURPOSE_DKIM, Sesame};
 use crate::error::{ErrorCode, SesError};
 use crate::model::{DkimAlgorithm, DkimKeyState, Identity};
-use crate::ports::{Created, Ports, Records, SigningKey};
+use crate::ports::{Created, Identities, Ports, Senders, SigningKey};
 use crate::types::{AccountId, Domain};
 
 pub(super) fn not_exist() -> SesError {
@@ -69,7 +69,7 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<IdentityView, SesError> {
         let domain = parse_domain(domain)?;
         let (dkim_option, algorithms) = algorithms_for(dkim_option)?;
-        if self.records.list_identities(account).await?.len() >= self.settings.max_domains {
+        if self.identities.list(account).await?.len() >= self.settings.max_domains {
             return Err(SesError::new(
                 ErrorCode::OperationDeniedExceedDomainLimit,
                 "The domain limit is reached.",
@@ -89,7 +89,7 @@ impl<P: Ports> Sesame<P> {
             tags,
             created_at: now,
         };
-        match self.records.create_identity(&identity).await? {
+        match self.identities.create(&identity).await? {
             Created::Yes => Ok(self.view(identity)),
             Created::AlreadyExists => Err(SesError::new(
                 ErrorCode::InvalidParameterValueRepeatCreation,
@@ -110,8 +110,8 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<IdentityView, SesError> {
         let domain = parse_domain(domain)?;
         let identity = self
-            .records
-            .get_identity(account, &domain)
+            .identities
+            .get(account, &domain)
             .await?
             .ok_or_else(not_exist)?;
         Ok(self.view(identity))
@@ -119,18 +119,18 @@ impl<P: Ports> Sesame<P> {
 
     /// All domains of the account.
     pub async fn list_identities(&self, account: &AccountId) -> Result<Vec<Identity>, SesError> {
-        Ok(self.records.list_identities(account).await?)
+        Ok(self.identities.list(account).await?)
     }
 
     /// Deletes a domain; refused while sender addresses under it exist.
     #[tracing::instrument(skip(self), fields(account = %account), err)]
     pub async fn delete_identity(&self, account: &AccountId, domain: &str) -> Result<(), SesError> {
         let domain = parse_domain(domain)?;
-        self.records
-            .get_identity(account, &domain)
+        self.identities
+            .get(account, &domain)
             .await?
             .ok_or_else(not_exist)?;
-        let senders = self.records.list_senders(account).await?;
+        let senders = self.senders.list(account).await?;
         if senders
             .iter()
             .any(|s| s.address.domain() == domain.as_str())
@@ -140,7 +140,7 @@ impl<P: Ports> Sesame<P> {
                 "Delete the sender addresses of this domain first.",
             ));
         }
-        if self.records.delete_identity(account, &domain).await? {
+        if self.identities.delete(account, &domain).await? {
             Ok(())
         } else {
             Err(not_exist())
@@ -152,13 +152,13 @@ impl<P: Ports> Sesame<P> {
     pub async fn trust_identity(&self, account: &AccountId, domain: &str) -> Result<(), SesError> {
         let domain = parse_domain(domain)?;
         let mut identity = self
-            .records
-            .get_identity(account, &domain)
+            .identities
+            .get(account, &domain)
             .await?
             .ok_or_else(not_exist)?;
         identity.verified = true;
         identity.trusted = true;
-        if self.records.update_identity(&identity).await? {
+        if self.identities.update(&identity).await? {
             Ok(())
         } else {
             Err(not_exist())

@@ -15,7 +15,7 @@ use crate::error::SesError;
 use crate::model::{
     CheckStatus, DkimAlgorithm, DkimKey, DkimKeyState, Identity, RecordCheck, RecordPurpose,
 };
-use crate::ports::{Dkim, Ports, Records};
+use crate::ports::{Dkim, Identities, Ports};
 use crate::types::AccountId;
 
 use super::IdentityView;
@@ -154,12 +154,12 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<IdentityView, SesError> {
         let domain = parse_domain(domain)?;
         let mut identity = self
-            .records
-            .get_identity(account, &domain)
+            .identities
+            .get(account, &domain)
             .await?
             .ok_or_else(not_exist)?;
         self.start_rotation(&mut identity, dkim_option)?;
-        if !self.records.update_identity(&identity).await? {
+        if !self.identities.update(&identity).await? {
             return Err(not_exist());
         }
         Ok(self.view(identity))

@@ -13,7 +13,7 @@ use super::{IdentityView, algorithms_for, not_exist, parse_domain};
 use crate::dnscheck;
 use crate::error::SesError;
 use crate::model::{CheckStatus, DkimKeyState, DnsCheck, Identity, RecordCheck, RecordPurpose};
-use crate::ports::{Ports, Records, Resolver};
+use crate::ports::{Identities, Ports, Resolver};
 use crate::types::AccountId;
 
 /// What one run of the periodic re-check did.
@@ -51,8 +51,8 @@ impl<P: Ports> Sesame<P> {
             algorithms_for(dkim_option)?;
         }
         let mut identity = self
-            .records
-            .get_identity(account, &domain)
+            .identities
+            .get(account, &domain)
             .await?
             .ok_or_else(not_exist)?;
         if let Some(option) = dkim_option {
@@ -72,7 +72,7 @@ impl<P: Ports> Sesame<P> {
         }
         let checks = self.lookup_records(&identity).await;
         self.apply_check(&mut identity, checks);
-        if !self.records.update_identity(&identity).await? {
+        if !self.identities.update(&identity).await? {
             return Err(not_exist());
         }
         Ok(self.view(identity))
@@ -85,7 +85,7 @@ impl<P: Ports> Sesame<P> {
     #[tracing::instrument(skip(self), err)]
     pub async fn recheck_identities(&self) -> Result<RecheckReport, SesError> {
         let mut report = RecheckReport::default();
-        for identity in self.records.list_all_identities().await? {
+        for identity in self.identities.list_all().await? {
             if identity.trusted {
                 continue;
             }
@@ -93,8 +93,8 @@ impl<P: Ports> Sesame<P> {
             // The lookups take a while: apply them to the record as it is now, and leave it
             // alone if its keys changed meanwhile (a rotation started by the owner wins).
             let Some(mut current) = self
-                .records
-                .get_identity(&identity.account, &identity.domain)
+                .identities
+                .get(&identity.account, &identity.domain)
                 .await?
             else {
                 continue;
@@ -103,7 +103,7 @@ impl<P: Ports> Sesame<P> {
                 continue;
             }
             let change = self.apply_check(&mut current, checks);
-            self.records.update_identity(&current).await?;
+            self.identities.update(&current).await?;
             report.checked += 1;
             report.promoted += usize::from(change.promoted);
             match (change.was_verified, current.verified) {

@@ -15,7 +15,7 @@ use super::validate::page_limit;
 use crate::error::{ErrorCode, SesError};
 use crate::ports::{
     Created, DetailPage, DetailQuery, Lists, NewDetail, Ports, Receiver, ReceiverDetail,
-    ReceiverId, ReceiverQuery, ReceiverStatus, Records, UploadStart,
+    ReceiverId, ReceiverQuery, ReceiverStatus, Sequences, UploadStart,
 };
 use crate::types::AccountId;
 
@@ -92,14 +92,14 @@ impl<P: Ports> Sesame<P> {
             offset: 0,
             limit: 0,
         };
-        let (_, groups) = self.records.list_receivers(&count_query).await?;
+        let (_, groups) = self.lists.list_receivers(&count_query).await?;
         if groups >= MAX_GROUPS {
             return Err(SesError::new(
                 ErrorCode::LimitExceededExceedReceiverLimit,
                 "The account has the most recipient groups allowed.",
             ));
         }
-        let id = ReceiverId(self.records.next_sequence("receiver").await?);
+        let id = ReceiverId(self.sequences.next("receiver").await?);
         let receiver = Receiver {
             account: account.clone(),
             id,
@@ -112,7 +112,7 @@ impl<P: Ports> Sesame<P> {
             upload_started_at: None,
             created_at: self.now(),
         };
-        match self.records.create_receiver(&receiver).await? {
+        match self.lists.create_receiver(&receiver).await? {
             Created::Yes => Ok(id),
             _ => Err(SesError::new(
                 ErrorCode::InvalidParameterValueRepeatReceiverName,
@@ -127,7 +127,7 @@ impl<P: Ports> Sesame<P> {
         account: &AccountId,
         id: ReceiverId,
     ) -> Result<Receiver, SesError> {
-        self.records
+        self.lists
             .get_receiver(account, id)
             .await?
             .ok_or_else(not_exist)
@@ -195,7 +195,7 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<Upload, SesError> {
         let now = self.now();
         let before = match self
-            .records
+            .lists
             .begin_upload(account, id, now, now - UPLOAD_STALE_AFTER)
             .await?
         {
@@ -234,14 +234,14 @@ impl<P: Ports> Sesame<P> {
             return Ok(());
         }
         let written = self
-            .records
+            .lists
             .append_details(&upload.account, upload.id, &upload.buffer, self.now())
             .await;
         upload.buffer.clear();
         if let Err(err) = written {
             // Release the group so it is not stuck in status 2 until the upload goes stale.
             let _ = self
-                .records
+                .lists
                 .end_upload(&upload.account, upload.id, None)
                 .await;
             return Err(err.into());
@@ -258,7 +258,7 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<(), SesError> {
         self.flush(&mut upload).await?;
         if !self
-            .records
+            .lists
             .end_upload(&upload.account, upload.id, data_keys)
             .await?
         {
@@ -292,14 +292,14 @@ impl<P: Ports> Sesame<P> {
             offset,
             limit: page_limit(limit)?,
         };
-        Ok(self.records.list_receivers(&query).await?)
+        Ok(self.lists.list_receivers(&query).await?)
     }
 
     /// ListReceiverDetails: rows in upload order with valid/invalid counts.
     pub async fn list_receiver_details(&self, query: DetailQuery) -> Result<DetailPage, SesError> {
         page_limit(query.limit)?;
         self.receiver(&query.account, query.receiver).await?;
-        Ok(self.records.list_details(&query).await?)
+        Ok(self.lists.list_details(&query).await?)
     }
 
     /// The next rows of a group after `after_seq`, for a batch task's cursor (invalid rows
@@ -312,7 +312,7 @@ impl<P: Ports> Sesame<P> {
         limit: u64,
     ) -> Result<Vec<ReceiverDetail>, SesError> {
         Ok(self
-            .records
+            .lists
             .details_after(account, id, after_seq, limit)
             .await?)
     }
@@ -328,7 +328,7 @@ impl<P: Ports> Sesame<P> {
         if self.is_uploading(&group) {
             return Err(operating());
         }
-        if !self.records.delete_receiver(account, id).await? {
+        if !self.lists.delete_receiver(account, id).await? {
             return Err(not_exist());
         }
         Ok(())

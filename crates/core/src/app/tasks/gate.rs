@@ -65,7 +65,7 @@ impl<P: Ports> Sesame<P> {
             u64::MAX
         } else {
             let day = quota_day(now, self.settings.timezone);
-            let used = self.records.usage(&account_scope(task), day).await?;
+            let used = self.quota.usage(&account_scope(task), day).await?;
             limit.saturating_sub(used)
         };
         let left = warmup.min(allowance);
@@ -100,7 +100,7 @@ impl<P: Ports> Sesame<P> {
         }
         let day = quota_day(now, self.settings.timezone);
         Ok(self
-            .records
+            .quota
             .reserve(&account_scope(task), day, want, limit)
             .await?)
     }
@@ -115,6 +115,6 @@ impl<P: Ports> Sesame<P> {
             return Ok(());
         }
         let day = quota_day(now, self.settings.timezone);
-        Ok(self.records.release(&account_scope(task), day, n).await?)
+        Ok(self.quota.release(&account_scope(task), day, n).await?)
     }
 }

@@ -15,8 +15,8 @@ use super::content::check_subject;
 use super::send::TemplateRef;
 use crate::error::{ErrorCode, SesError};
 use crate::ports::{
-    Cycle, Lists, Ports, ReceiverId, ReceiverStatus, Records, RunCounts, Schedule, ScheduleName,
-    Schedules, Task, TaskId, TaskQuery, TaskStatus, TaskType, Tasks,
+    Cycle, Lists, Ports, ReceiverId, ReceiverStatus, RunCounts, Schedule, ScheduleName, Schedules,
+    Sequences, Task, TaskId, TaskQuery, TaskStatus, TaskType, Tasks, Templates,
 };
 use crate::types::{AccountId, EmailAddress, Mailbox, TemplateId};
 
@@ -199,10 +199,7 @@ pub fn schedule_name(id: TaskId) -> ScheduleName {
     ScheduleName::parse(&format!("task-{}", id.0)).expect("task schedule names are valid")
 }
 
-impl<P: Ports> Sesame<P>
-where
-    P::Records: Tasks,
-{
+impl<P: Ports> Sesame<P> {
     /// Creates a batch task and returns its id. Nothing is stored unless every check passed.
     #[tracing::instrument(skip(self, cmd), fields(account = %account), err)]
     pub async fn batch_send_email(
@@ -258,7 +255,7 @@ where
             .await?;
         let receiver_id = ReceiverId(cmd.receiver_id.unwrap_or_default());
         let receiver = self
-            .records
+            .lists
             .get_receiver(account, receiver_id)
             .await?
             .ok_or_else(|| {
@@ -274,7 +271,7 @@ where
             ));
         }
 
-        let id = TaskId(self.records.next_sequence("task").await?);
+        let id = TaskId(self.sequences.next("task").await?);
         let task = Task {
             account: account.clone(),
             id,
@@ -303,7 +300,7 @@ where
             deleted: false,
             revision: 0,
         };
-        self.records.create_task(&task).await?;
+        self.tasks.create_task(&task).await?;
         if let Some(first) = begin_at {
             self.put_task_schedule(&task, first).await;
         }
@@ -313,12 +310,12 @@ where
 
     /// A page of the account's tasks (ListSendTasks), newest first, and the number matching.
     pub async fn list_send_tasks(&self, query: &TaskQuery) -> Result<(Vec<Task>, u64), SesError> {
-        Ok(self.records.list_tasks(query).await?)
+        Ok(self.tasks.list_tasks(query).await?)
     }
 
     /// One task of the account (deleted ones are not found).
     pub async fn get_send_task(&self, account: &AccountId, id: TaskId) -> Result<Task, SesError> {
-        match self.records.get_task(account, id).await? {
+        match self.tasks.get_task(account, id).await? {
             Some(task) if !task.deleted => Ok(task),
             _ => Err(SesError::new(
                 ErrorCode::ResourceNotFound,
@@ -337,7 +334,7 @@ where
             task.wake_at = None;
             task.updated_at = self.now();
             task.revision += 1;
-            if self.records.update_task(&task).await? {
+            if self.tasks.update_task(&task).await? {
                 break;
             }
         }
@@ -352,16 +349,12 @@ where
         account: &AccountId,
         id: TemplateId,
     ) -> Result<(), SesError> {
-        let template = self
-            .records
-            .get_template(account, id)
-            .await?
-            .ok_or_else(|| {
-                SesError::new(
-                    ErrorCode::FailedOperationInvalidTemplateID,
-                    "The template does not exist.",
-                )
-            })?;
+        let template = self.templates.get(account, id).await?.ok_or_else(|| {
+            SesError::new(
+                ErrorCode::FailedOperationInvalidTemplateID,
+                "The template does not exist.",
+            )
+        })?;
         if template.status != 0 {
             return Err(SesError::new(
                 ErrorCode::OperationDeniedTemplateStatusError,

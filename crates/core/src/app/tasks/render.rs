@@ -12,10 +12,7 @@ use crate::types::EmailAddress;
 /// Prefix of the message ids of task runs (`task-<id>-r<run>`); SendEmail ids never start so.
 pub const TASK_MESSAGE_PREFIX: &str = "task-";
 
-impl<P: Ports> Sesame<P>
-where
-    P::Records: Tasks,
-{
+impl<P: Ports> Sesame<P> {
     /// The copy of a task run's message for `recipient`: addressed to them alone, subject and
     /// bodies rendered with their TemplateData. Other messages are returned unchanged.
     pub(crate) async fn render_task_copy(
@@ -27,7 +24,7 @@ where
             return Ok(message);
         }
         let data = self
-            .records
+            .tasks
             .delivery_data(&message.account, &message.id, recipient)
             .await?;
         let data = match data

@@ -19,8 +19,8 @@ use super::{AD_MARKER, schedule_name};
 use crate::error::SesError;
 use crate::model::{Delivery, Message, deliver_status, send_status};
 use crate::ports::{
-    CounterKey, Counters, Events, Lists, Ports, ReceiverDetail, ReceiverStatus, Records, RunCounts,
-    Schedules, Task, TaskDelivery, TaskStatus, TaskType, Tasks, next_after,
+    CounterKey, Counters, Events, Lists, Ports, ReceiverDetail, ReceiverStatus, RunCounts,
+    Schedules, Task, TaskDelivery, TaskStatus, TaskType, Tasks, Templates, next_after,
 };
 use crate::types::{AccountId, EmailAddress, Mailbox};
 use crate::warmup::{next_rollover, quota_day};
@@ -61,10 +61,7 @@ const DUE_PAGE: u64 = 100;
 /// How long a run waits for a group whose upload is still running.
 const UPLOAD_WAIT: chrono::Duration = chrono::Duration::seconds(60);
 
-impl<P: Ports> Sesame<P>
-where
-    P::Records: Tasks,
-{
+impl<P: Ports> Sesame<P> {
     /// One scheduler tick: starts every due run and expands active runs a chunk at a time,
     /// round after round, until nothing is due or `chunks_per_tick` chunks were expanded.
     /// Safe to call from any number of processes at once (every step is a compare-and-set).
@@ -82,7 +79,7 @@ where
         let mut budget = self.settings.tasks.chunks_per_tick.max(1);
         // Bounded even if a store kept refusing every compare-and-set.
         for _round in 0..budget + 2 {
-            let due = self.records.due_tasks(now, DUE_PAGE).await?;
+            let due = self.tasks.due_tasks(now, DUE_PAGE).await?;
             let mut progressed = false;
             for task in due {
                 if budget == 0 {
@@ -145,7 +142,7 @@ where
         change(&mut task);
         task.updated_at = now;
         task.revision += 1;
-        self.records.update_task(&task).await?;
+        self.tasks.update_task(&task).await?;
         Ok(Step::Changed)
     }
 
@@ -164,7 +161,7 @@ where
         report: &mut TickReport,
     ) -> Result<Step, SesError> {
         let receiver = self
-            .records
+            .lists
             .get_receiver(&task.account, task.receiver)
             .await?;
         let receiver = match receiver {
@@ -189,10 +186,7 @@ where
             }
             Some(r) => r,
         };
-        let template = self
-            .records
-            .get_template(&task.account, task.template_id)
-            .await?;
+        let template = self.templates.get(&task.account, task.template_id).await?;
         let Some(template) = template.filter(|t| t.status == 0) else {
             return self
                 .settle(task, now, |t| {
@@ -228,7 +222,7 @@ where
             template_id: Some(task.template_id),
             created_at: now,
         };
-        self.records.put_run_message(&message).await?;
+        self.tasks.put_run_message(&message).await?;
 
         task.run = run;
         task.cursor = 0;
@@ -249,7 +243,7 @@ where
         task.wake_at = Some(now);
         task.updated_at = now;
         task.revision += 1;
-        if self.records.update_task(&task).await? {
+        if self.tasks.update_task(&task).await? {
             report.started += 1;
             tracing::info!(task_id = %task.id, run, request = receiver.count, "task run started");
         }
@@ -297,7 +291,7 @@ where
             .min(task.end_seq - task.cursor)
             .min(left.unwrap_or(u64::MAX));
         let mut rows = self
-            .records
+            .lists
             .details_after(&task.account, task.receiver, task.cursor, want)
             .await?;
         rows.retain(|r| r.seq <= task.end_seq);
@@ -334,7 +328,7 @@ where
         let written = if batch.is_empty() {
             Vec::new()
         } else {
-            self.records.insert_deliveries_if_absent(&batch).await?
+            self.tasks.insert_deliveries_if_absent(&batch).await?
         };
         let fresh: Vec<EmailAddress> = batch
             .iter()
@@ -380,7 +374,7 @@ where
         task.revision += 1;
         let id = task.id;
         let cursor = task.cursor;
-        if self.records.update_task(&task).await? {
+        if self.tasks.update_task(&task).await? {
             report.expanded += batch.len() as u64;
             report.skipped += (taken - batch.len()) as u64;
             if paused {
@@ -411,7 +405,7 @@ where
         task.wake_at = next;
         task.updated_at = now;
         task.revision += 1;
-        if self.records.update_task(&task).await? {
+        if self.tasks.update_task(&task).await? {
             report.completed += 1;
             tracing::info!(
                 task_id = %id,
@@ -440,7 +434,7 @@ where
                 (StatEvent::Requested.counter(), n),
                 (StatEvent::Accepted.counter(), n),
             ];
-            if let Err(e) = self.records.add(&key, &deltas).await {
+            if let Err(e) = self.counters.add(&key, &deltas).await {
                 tracing::warn!(error = %e, "task requests not counted");
             }
         }
@@ -471,7 +465,7 @@ where
             .collect();
         for group in candidates.chunks(BLOCKS_BATCH) {
             let emails: Vec<EmailAddress> = group.iter().map(|(_, a)| a.clone()).collect();
-            let blocks = self.records.blocks(&task.account, &emails).await?;
+            let blocks = self.lists.blocks(&task.account, &emails).await?;
             for ((index, _), block) in group.iter().zip(blocks) {
                 if block.custom.is_some_and(|c| c.is_active(today)) {
                     fates[*index] = Fate::CustomBlacklisted;
@@ -485,7 +479,7 @@ where
             .filter(|(i, _)| fates[*i] == Fate::Send)
             .unzip();
         let gone = self
-            .records
+            .events
             .unsubscribed_among(&task.account, &sender, &emails)
             .await?;
         for (index, unsubscribed) in indexes.into_iter().zip(gone) {

@@ -24,7 +24,7 @@ impl<P: Ports> Sesame<P> {
     pub async fn create_plan(&self, name: &str, steps: Vec<u64>) -> Result<Plan, SesError> {
         let name = PlanName::parse(name).map_err(|e| invalid(format!("PlanName: {e}.")))?;
         let plan = Plan::custom(name, steps).map_err(|e| invalid(format!("Steps: {e}.")))?;
-        self.records.put_plan(&plan).await?;
+        self.warmup.put_plan(&plan).await?;
         tracing::info!(plan = %plan.name, steps = plan.steps.len(), "warm-up plan saved");
         Ok(plan)
     }
@@ -32,7 +32,7 @@ impl<P: Ports> Sesame<P> {
     /// The standard plan followed by every custom plan.
     pub async fn list_plans(&self) -> Result<Vec<Plan>, SesError> {
         let mut plans = vec![Plan::standard()];
-        plans.extend(self.records.list_plans().await?);
+        plans.extend(self.warmup.list_plans().await?);
         Ok(plans)
     }
 
@@ -47,7 +47,7 @@ impl<P: Ports> Sesame<P> {
         let plan = if name.as_str() == crate::warmup::STANDARD_PLAN {
             Plan::standard()
         } else {
-            self.records
+            self.warmup
                 .get_plan(&name)
                 .await?
                 .ok_or_else(|| invalid(format!("No warm-up plan is named {name}.")))?
@@ -66,7 +66,7 @@ impl<P: Ports> Sesame<P> {
             let current = self.warmup_state(&scope).await?;
             let mut state = current.value.clone();
             state.assign(&plan, self.quota_today());
-            if self.records.put_warmup(&state, current.revision).await? {
+            if self.warmup.put_warmup(&state, current.revision).await? {
                 tracing::info!(scope = %scope, plan = %plan.name, "warm-up plan assigned");
                 return Ok(state);
             }
@@ -104,7 +104,7 @@ impl<P: Ports> Sesame<P> {
                 account: account.clone(),
             },
         };
-        self.records
+        self.warmup
             .set_pool_binding(&subject, pool.as_ref())
             .await?;
         tracing::info!(account = %account, pool = ?pool.as_ref().map(PoolName::as_str), "pool binding set");

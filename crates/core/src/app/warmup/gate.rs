@@ -87,7 +87,7 @@ impl<P: Ports> Sesame<P> {
         for scope in self.scopes_of(account, domain).await? {
             let state = self.current_state(&scope).await?;
             let plan = self.plan_named(&state.plan).await?;
-            let used = self.records.usage(&usage_key(&scope), day).await?;
+            let used = self.quota.usage(&usage_key(&scope), day).await?;
             left = left.min(plan.quota(state.step).saturating_sub(used));
         }
         Ok(left)
@@ -135,7 +135,7 @@ impl<P: Ports> Sesame<P> {
         for scope in &scopes {
             // The state must exist so the rollover judges this scope's days.
             self.current_state(scope).await?;
-            self.records
+            self.quota
                 .reserve(&usage_key(scope), day, recipients, UNLIMITED)
                 .await?;
         }
@@ -194,9 +194,7 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<(), StoreError> {
         let day = self.quota_today();
         for scope in self.scopes_of(account, domain).await? {
-            self.records
-                .reserve(&key(&scope), day, 1, UNLIMITED)
-                .await?;
+            self.quota.reserve(&key(&scope), day, 1, UNLIMITED).await?;
         }
         Ok(())
     }
@@ -211,7 +209,7 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<u64, StoreError> {
         let state = self.current_state(scope).await?;
         let plan = self.plan_named(&state.plan).await?;
-        self.records
+        self.quota
             .reserve(&usage_key(scope), day, want, plan.quota(state.step))
             .await
     }
@@ -221,7 +219,7 @@ impl<P: Ports> Sesame<P> {
             return;
         }
         for scope in scopes {
-            if let Err(e) = self.records.release(&usage_key(scope), day, n).await {
+            if let Err(e) = self.quota.release(&usage_key(scope), day, n).await {
                 tracing::warn!(error = %e, scope = %scope, n, "releasing quota failed");
             }
         }
@@ -241,12 +239,12 @@ impl<P: Ports> Sesame<P> {
                 continue;
             }
             let key = format!("rate/{account}/{unit}/{window}");
-            if self.records.reserve(&key, day, 1, limit).await? == 1 {
+            if self.quota.reserve(&key, day, 1, limit).await? == 1 {
                 taken.push(key);
                 continue;
             }
             for key in &taken {
-                if let Err(e) = self.records.release(key, day, 1).await {
+                if let Err(e) = self.quota.release(key, day, 1).await {
                     tracing::warn!(error = %e, "releasing a rate slot failed");
                 }
             }

@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 
 use super::Sesame;
 use crate::error::{SesError, StoreError};
-use crate::ports::{PoolSubject, Ports, Revised, WarmupRecords};
+use crate::ports::{Identities, PoolSubject, Ports, Revised, WarmupRecords};
 use crate::types::{AccountId, Domain};
 use crate::warmup::{Plan, PlanName, PoolName, Scope, WarmupState, quota_day};
 
@@ -80,7 +80,7 @@ impl<P: Ports> Sesame<P> {
             },
         ];
         for subject in &subjects {
-            if let Some(pool) = self.records.get_pool_binding(subject).await? {
+            if let Some(pool) = self.warmup.get_pool_binding(subject).await? {
                 if self.settings.warmup.pool(&pool).is_some() {
                     return Ok(pool);
                 }
@@ -114,7 +114,7 @@ impl<P: Ports> Sesame<P> {
         if name.as_str() == crate::warmup::STANDARD_PLAN {
             return Ok(Plan::standard());
         }
-        match self.records.get_plan(name).await? {
+        match self.warmup.get_plan(name).await? {
             Some(plan) => Ok(plan),
             None => {
                 tracing::warn!(plan = %name, "warm-up plan missing; following the standard plan");
@@ -129,7 +129,7 @@ impl<P: Ports> Sesame<P> {
         scope: &Scope,
     ) -> Result<Revised<WarmupState>, StoreError> {
         for _ in 0..CAS_ATTEMPTS {
-            if let Some(state) = self.records.get_warmup(scope).await? {
+            if let Some(state) = self.warmup.get_warmup(scope).await? {
                 return Ok(state);
             }
             let fresh = WarmupState::new(
@@ -138,7 +138,7 @@ impl<P: Ports> Sesame<P> {
                 self.quota_today(),
                 self.now(),
             );
-            if self.records.put_warmup(&fresh, 0).await? {
+            if self.warmup.put_warmup(&fresh, 0).await? {
                 tracing::info!(scope = %scope, "warm-up started at step 1");
                 return Ok(Revised {
                     value: fresh,
@@ -157,10 +157,7 @@ impl<P: Ports> Sesame<P> {
         account: &AccountId,
         domain: &Domain,
     ) -> Result<(), SesError> {
-        if crate::ports::Records::get_identity(&self.records, account, domain)
-            .await?
-            .is_none()
-        {
+        if self.identities.get(account, domain).await?.is_none() {
             return Err(SesError::new(
                 crate::error::ErrorCode::InvalidParameterValueNotExistDomain,
                 "The domain is not a sender domain of this account.",

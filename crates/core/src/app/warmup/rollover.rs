@@ -28,7 +28,7 @@ impl<P: Ports> Sesame<P> {
     pub async fn roll_over_warmups(&self) -> Result<RolloverReport, StoreError> {
         let today = self.quota_today();
         let mut report = RolloverReport::default();
-        for state in self.records.list_warmups().await? {
+        for state in self.warmup.list_warmups().await? {
             report.scopes += 1;
             let judged = self.roll_scope(state, today).await?.1;
             if judged == 0 {
@@ -81,7 +81,7 @@ impl<P: Ports> Sesame<P> {
                     judged += 1;
                 }
             }
-            if self.records.put_warmup(&state, current.revision).await? {
+            if self.warmup.put_warmup(&state, current.revision).await? {
                 let logged = state.decisions.len().saturating_sub(judged);
                 for d in &state.decisions[logged..] {
                     tracing::info!(
@@ -92,7 +92,7 @@ impl<P: Ports> Sesame<P> {
                 }
                 return Ok((state, judged));
             }
-            current = match self.records.get_warmup(&current.value.scope).await? {
+            current = match self.warmup.get_warmup(&current.value.scope).await? {
                 Some(fresh) => fresh,
                 None => return Ok((state, 0)),
             };
@@ -106,9 +106,9 @@ impl<P: Ports> Sesame<P> {
     /// The figures of one scope's quota day, from the ledger.
     async fn day_stats(&self, scope: &Scope, day: NaiveDate) -> Result<DayStats, StoreError> {
         Ok(DayStats {
-            used: self.records.usage(&usage_key(scope), day).await?,
-            hard_bounces: self.records.usage(&bounce_key(scope), day).await?,
-            complaints: self.records.usage(&complaint_key(scope), day).await?,
+            used: self.quota.usage(&usage_key(scope), day).await?,
+            hard_bounces: self.quota.usage(&bounce_key(scope), day).await?,
+            complaints: self.quota.usage(&complaint_key(scope), day).await?,
         })
     }
 }

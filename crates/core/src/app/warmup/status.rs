@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Sesame, usage_key};
 use crate::error::SesError;
-use crate::ports::{Ports, QuotaLedger, Records};
+use crate::ports::{Identities, Ports, QuotaLedger};
 use crate::types::AccountId;
 use crate::warmup::{Decision, ForecastDay, PlanName, Scope, forecast, next_rollover};
 
@@ -49,8 +49,8 @@ impl<P: Ports> Sesame<P> {
         backlog: u64,
     ) -> Result<Vec<ScopeStatus>, SesError> {
         let identities = match account {
-            Some(account) => self.records.list_identities(account).await?,
-            None => self.records.list_all_identities().await?,
+            Some(account) => self.identities.list(account).await?,
+            None => self.identities.list_all().await?,
         };
         let mut scopes: Vec<(Scope, String)> = Vec::new();
         for identity in &identities {
@@ -88,7 +88,7 @@ impl<P: Ports> Sesame<P> {
         let plan = self.plan_named(&state.plan).await?;
         let day = self.quota_today();
         let quota = plan.quota(state.step);
-        let used = self.records.usage(&usage_key(&scope), day).await?;
+        let used = self.quota.usage(&usage_key(&scope), day).await?;
         let remaining = quota.saturating_sub(used);
         let policy = &self.settings.warmup.policy;
         Ok(ScopeStatus {

@@ -135,16 +135,16 @@ async fn a_pool_that_grants_less_returns_the_difference_to_the_domain() {
         .unwrap();
     assert_eq!(r.granted, 50);
     assert_eq!(r.scopes, vec![domain_scope(&w), pool_scope()]);
-    let records = &w.app.records;
+    let quota = &w.app.quota;
     assert_eq!(
-        records
+        quota
             .usage(&usage_key(&domain_scope(&w)), day)
             .await
             .unwrap(),
         50
     );
     assert_eq!(
-        records.usage(&usage_key(&pool_scope()), day).await.unwrap(),
+        quota.usage(&usage_key(&pool_scope()), day).await.unwrap(),
         500
     );
 }
@@ -161,7 +161,7 @@ async fn transactional_mail_is_never_held_but_counts_toward_the_quota() {
     let day = w.app.quota_today();
     assert_eq!(
         w.app
-            .records
+            .quota
             .usage(&usage_key(&domain_scope(&w)), day)
             .await
             .unwrap(),
@@ -218,7 +218,7 @@ async fn transactional_rate_limit_answers_frequency_limit_and_counts_nothing() {
     let day = w.app.quota_today();
     assert_eq!(
         w.app
-            .records
+            .quota
             .usage(&usage_key(&domain_scope(&w)), day)
             .await
             .unwrap(),
@@ -522,7 +522,7 @@ async fn send_email_counts_toward_the_quota_and_its_rate_limit_refuses_with_noth
     let day = w.app.quota_today();
     assert_eq!(
         w.app
-            .records
+            .quota
             .usage(&usage_key(&domain_scope(&w)), day)
             .await
             .unwrap(),

@@ -1,16 +1,15 @@
-//! The conformance suite: the documented semantics of [`Records`](crate::ports::Records),
-//! [`JobQueue`](crate::ports::JobQueue), [`QuotaLedger`](crate::ports::QuotaLedger),
-//! [`Counters`](crate::ports::Counters) and [`Schedules`](crate::ports::Schedules) as
-//! executable checks, run against every adapter so
-//! that the in-memory, SQLite and AWS backends cannot drift apart.
+//! The conformance suite: the documented semantics of every port with more than one adapter
+//! (keys, sequences, templates, identities, senders, deliveries, lists, quota, counters,
+//! warm-up, feedback, events, tasks, job queue, schedules) as executable checks, run against
+//! every adapter so that the in-memory, SQLite and AWS backends cannot drift apart.
 //!
 //! Each check is a `pub async fn name<P: Port>(port: &P)` that panics on a violation and
-//! expects a fresh, empty port (some methods, like `list_keys` and `stale_deliveries`, see the
+//! expects a fresh, empty port (some methods, like `Keys::list` and `Deliveries::stale`, see the
 //! whole installation). An adapter crate gets one named test per check with a macro:
 //!
 //! ```ignore
 //! // The port itself:
-//! sesame_core::records_conformance!(InMemoryRecords::default());
+//! sesame_core::deliveries_conformance!(InMemoryRecords::default());
 //! // Or a fixture that must outlive the test (a temp dir), and the port inside it:
 //! sesame_core::queue_conformance!(let fixture = sqlite_fixture(); fixture.queue);
 //! ```
@@ -20,42 +19,112 @@
 //! records carry whole milliseconds: that is the precision every backend promises.
 
 pub mod counters;
+pub mod deliveries;
 pub mod events;
 pub mod feedback;
 mod fixtures;
+pub mod identities;
+pub mod keys;
 pub mod lists;
 pub mod queue;
 pub mod quota;
-pub mod records;
 pub mod schedules;
+pub mod senders;
+pub mod sequences;
 pub mod tasks;
+pub mod templates;
 pub mod warmup;
 
 pub use fixtures::join_all;
 
-/// Expands to one `#[tokio::test]` per records check, calling it with the port built by the
+/// Expands to one `#[tokio::test]` per keys check, calling it with the port built by the
 /// argument (see the [module docs](crate::testing::conformance)).
 #[macro_export]
-macro_rules! records_conformance {
+macro_rules! keys_conformance {
     (let $fixture:ident = $make:expr; $port:expr) => {
-        $crate::__conformance_tests!(records, $fixture, $make, $port;
+        $crate::__conformance_tests!(keys, $fixture, $make, $port;
             ensure_account_is_idempotent,
             keys_round_trip_and_list_oldest_first,
             revoking_a_key_is_idempotent_and_unknown_keys_report_false,
+        );
+    };
+    ($make:expr) => {
+        $crate::keys_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per sequences check (see the
+/// [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! sequences_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(sequences, $fixture, $make, $port;
             sequences_count_from_one_per_name,
             sequences_never_repeat_under_concurrent_callers,
+        );
+    };
+    ($make:expr) => {
+        $crate::sequences_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per templates check (see the
+/// [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! templates_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(templates, $fixture, $make, $port;
             templates_round_trip_within_their_account,
             other_accounts_cannot_see_change_or_delete_a_template,
             update_template_replaces_name_and_content,
             list_templates_pages_newest_first_with_total,
+        );
+    };
+    ($make:expr) => {
+        $crate::templates_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per identities check (see the
+/// [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! identities_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(identities, $fixture, $make, $port;
             create_identity_reports_already_exists_and_owned_by_other,
             other_accounts_cannot_see_change_or_delete_an_identity,
             update_identity_replaces_the_record,
             list_identities_is_oldest_first_and_deleted_domains_are_gone,
             list_all_identities_spans_accounts_ordered_by_domain,
+        );
+    };
+    ($make:expr) => {
+        $crate::identities_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per senders check (see the
+/// [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! senders_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(senders, $fixture, $make, $port;
             create_sender_is_unique_per_account,
             other_accounts_cannot_see_or_delete_a_sender,
             list_senders_is_oldest_first_and_deleted_senders_are_gone,
+        );
+    };
+    ($make:expr) => {
+        $crate::senders_conformance!(let port = $make; port);
+    };
+}
+
+/// Expands to one `#[tokio::test]` per deliveries check, calling it with the port built by
+/// the argument (see the [module docs](crate::testing::conformance)).
+#[macro_export]
+macro_rules! deliveries_conformance {
+    (let $fixture:ident = $make:expr; $port:expr) => {
+        $crate::__conformance_tests!(deliveries, $fixture, $make, $port;
             inserted_message_and_deliveries_are_visible_to_their_account_only,
             failed_insert_message_writes_nothing,
             insert_message_is_never_seen_half_written,
@@ -73,7 +142,7 @@ macro_rules! records_conformance {
         );
     };
     ($make:expr) => {
-        $crate::records_conformance!(let port = $make; port);
+        $crate::deliveries_conformance!(let port = $make; port);
     };
 }
 
@@ -193,8 +262,8 @@ macro_rules! tasks_conformance {
 }
 
 /// Expands to one `#[tokio::test]` per batch-task flow over a records backend: the task
-/// use-cases run on fakes except records, which are the port given (`Clone`, implementing
-/// every records trait of `Ports::Records`).
+/// use-cases run on fakes except the storage ports, which are the store given (`Clone`,
+/// implementing every storage port: [`AllRecords`](crate::testing::AllRecords)).
 #[macro_export]
 macro_rules! task_flow_conformance {
     (let $fixture:ident = $make:expr; $port:expr) => {
@@ -236,8 +305,8 @@ macro_rules! warmup_conformance {
 }
 
 /// Expands to one `#[tokio::test]` per check of the warm-up gate over a records backend: the
-/// use-cases run on fakes except records, which are the port given (`Clone`, implementing
-/// every records trait of `Ports::Records`).
+/// use-cases run on fakes except the storage ports, which are the store given (`Clone`,
+/// implementing every storage port: [`AllRecords`](crate::testing::AllRecords)).
 #[macro_export]
 macro_rules! warmup_gate_conformance {
     (let $fixture:ident = $make:expr; $port:expr) => {
@@ -273,7 +342,7 @@ macro_rules! events_conformance {
 /// Expands to one `#[tokio::test]` per feedback check: the port's own checks and the
 /// feedback scenarios (statistics of a scripted day, replays, DSN and ARF fixtures) run
 /// through the use-cases over that backend. The port must be `Clone` and implement every
-/// records trait (see the [module docs](crate::testing::conformance)).
+/// storage port (see the [module docs](crate::testing::conformance)).
 #[macro_export]
 macro_rules! feedback_conformance {
     (let $fixture:ident = $make:expr; $port:expr) => {
@@ -316,7 +385,27 @@ mod in_memory {
 
     use crate::testing::{InMemoryJobQueue, InMemoryRecords, InMemorySchedules};
 
-    crate::records_conformance!(InMemoryRecords::default());
+    mod deliveries {
+        use super::*;
+        crate::deliveries_conformance!(InMemoryRecords::default());
+    }
+
+    mod identities {
+        use super::*;
+        crate::identities_conformance!(InMemoryRecords::default());
+        crate::senders_conformance!(InMemoryRecords::default());
+    }
+
+    mod templates {
+        use super::*;
+        crate::templates_conformance!(InMemoryRecords::default());
+    }
+
+    mod keys {
+        use super::*;
+        crate::keys_conformance!(InMemoryRecords::default());
+        crate::sequences_conformance!(InMemoryRecords::default());
+    }
     crate::queue_conformance!(InMemoryJobQueue::default());
 
     mod quota {

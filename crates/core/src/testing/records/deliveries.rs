@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{State, oldest_first, to_usize};
+use super::{InMemoryRecords, State, oldest_first, to_usize};
 use crate::error::StoreError;
 use crate::model::{Delivery, Message};
-use crate::ports::{Claim, DeliveryQuery, Outcome};
+use crate::ports::{Claim, Deliveries, DeliveryQuery, Outcome};
+use crate::testing::lock;
 use crate::types::{AccountId, EmailAddress, MessageId};
 
 /// A delivery's identity: account, message, recipient.
@@ -107,5 +108,63 @@ impl State {
             .take(to_usize(limit))
             .cloned()
             .collect()
+    }
+}
+
+impl Deliveries for InMemoryRecords {
+    async fn insert_message(
+        &self,
+        message: &Message,
+        deliveries: &[Delivery],
+    ) -> Result<(), StoreError> {
+        lock(&self.state).insert_message(message, deliveries)
+    }
+
+    async fn get_message(
+        &self,
+        account: &AccountId,
+        id: &MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        Ok(lock(&self.state)
+            .messages
+            .get(&(account.clone(), id.clone()))
+            .cloned())
+    }
+
+    async fn claim(
+        &self,
+        account: &AccountId,
+        message_id: &MessageId,
+        recipient: &EmailAddress,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Claim, StoreError> {
+        Ok(lock(&self.state).claim(
+            &(account.clone(), message_id.clone(), recipient.clone()),
+            now,
+            until,
+        ))
+    }
+
+    async fn record_outcome(
+        &self,
+        account: &AccountId,
+        message_id: &MessageId,
+        recipient: &EmailAddress,
+        outcome: &Outcome,
+    ) -> Result<(), StoreError> {
+        lock(&self.state).record_outcome(
+            &(account.clone(), message_id.clone(), recipient.clone()),
+            outcome,
+        );
+        Ok(())
+    }
+
+    async fn list(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        Ok(lock(&self.state).list_deliveries(query))
+    }
+
+    async fn stale(&self, before: DateTime<Utc>, limit: u64) -> Result<Vec<Delivery>, StoreError> {
+        Ok(lock(&self.state).stale_deliveries(before, limit))
     }
 }

@@ -11,7 +11,7 @@ use crate::app::{
     Content, CountedEvent, DeliveryReport, SendCommand, StatEvent, StatisticsQuery, TemplateInput,
     TemplateRef, Volume,
 };
-use crate::ports::{BounceBlockQuery, Clock, DeliveryQuery, JobQueue};
+use crate::ports::{BounceBlockQuery, Clock, Deliveries, DeliveryQuery, JobQueue};
 use crate::settings::Settings;
 use crate::testing::{AllRecords, WithRecords, sesame_with};
 use crate::types::{AccountId, MessageId};
@@ -94,7 +94,7 @@ impl<R: AllRecords + Clone> Day<R> {
             offset: 0,
             limit: 10,
         };
-        let rows = self.app.records.list_deliveries(&q).await.unwrap();
+        let rows = Deliveries::list(&self.app.deliveries, &q).await.unwrap();
         rows.into_iter().next().expect("the delivery exists")
     }
 
@@ -161,7 +161,7 @@ impl<R: AllRecords + Clone> Day<R> {
             offset: 0,
             limit: 100,
         };
-        let (rows, _) = self.app.records.list_bounce_blocks(&q).await.unwrap();
+        let (rows, _) = self.app.lists.list_bounce_blocks(&q).await.unwrap();
         let mut who: Vec<String> = rows.iter().map(|b| b.email.as_str().to_owned()).collect();
         who.sort();
         who

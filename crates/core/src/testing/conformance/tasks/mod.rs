@@ -72,7 +72,7 @@ async fn world<R: AllRecords + Clone>(records: &R, tasks: TaskSettings) -> World
 impl<R: AllRecords> World<R> {
     /// A ready group with the given rows (address, TemplateData).
     async fn group(&self, rows: Vec<(String, Option<String>)>) -> u64 {
-        let id = ReceiverId(self.app.records.next_sequence("receiver").await.unwrap());
+        let id = ReceiverId(self.app.sequences.next("receiver").await.unwrap());
         let now = self.app.clock.now();
         let receiver = Receiver {
             account: self.account.clone(),
@@ -86,10 +86,10 @@ impl<R: AllRecords> World<R> {
             upload_started_at: None,
             created_at: now,
         };
-        self.app.records.create_receiver(&receiver).await.unwrap();
+        self.app.lists.create_receiver(&receiver).await.unwrap();
         let started = self
             .app
-            .records
+            .lists
             .begin_upload(&self.account, id, now, now)
             .await
             .unwrap();
@@ -107,13 +107,13 @@ impl<R: AllRecords> World<R> {
             .collect();
         for chunk in rows.chunks(5000) {
             self.app
-                .records
+                .lists
                 .append_details(&self.account, id, chunk, now)
                 .await
                 .unwrap();
         }
         self.app
-            .records
+            .lists
             .end_upload(&self.account, id, None)
             .await
             .unwrap();
@@ -199,7 +199,7 @@ pub async fn an_immediate_task_expands_every_recipient_once_in_chunks<R: AllReco
     assert!(jobs.values().all(|n| *n == 1));
     // Statistics count each recipient once as requested and accepted.
     let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-    let rows = w.app.records.read(&w.account, day, day).await.unwrap();
+    let rows = w.app.counters.read(&w.account, day, day).await.unwrap();
     let sum = |name: &str| -> i64 { rows.iter().filter_map(|(_, c)| c.get(name)).sum() };
     assert_eq!((sum("requested"), sum("accepted")), (35, 35));
     // Nothing left to do: a later tick touches nothing.
@@ -240,7 +240,7 @@ pub async fn a_crash_between_writing_jobs_and_advancing_the_cursor_neither_skips
     // … but the process died before its cursor write: the stored task is as before.
     let mut rolled_back = before.clone();
     rolled_back.revision = after.revision + 1;
-    assert!(w.app.records.update_task(&rolled_back).await.unwrap());
+    assert!(w.app.tasks.update_task(&rolled_back).await.unwrap());
 
     while w.task(id).await.status != TaskStatus::Done {
         w.app.tick().await.unwrap();
@@ -252,7 +252,7 @@ pub async fn a_crash_between_writing_jobs_and_advancing_the_cursor_neither_skips
     assert!(jobs.values().all(|n| *n == 1), "no job enqueued twice");
     let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
     assert_eq!(
-        w.app.records.usage(&w.usage_key(), day).await.unwrap(),
+        w.app.quota.usage(&w.usage_key(), day).await.unwrap(),
         25,
         "quota reserved again for the repeated chunk was given back"
     );
@@ -540,7 +540,7 @@ pub async fn suppressed_and_invalid_recipients_are_skipped_and_counted_by_reason
         created_at: now,
     };
     w.app
-        .records
+        .lists
         .upsert_custom_blocks(&[
             block("blocked@example.org", 1, None),
             block(
@@ -552,7 +552,7 @@ pub async fn suppressed_and_invalid_recipients_are_skipped_and_counted_by_reason
         .await
         .unwrap();
     w.app
-        .records
+        .lists
         .put_bounce_block(&BounceBlock {
             account: w.account.clone(),
             email: addr("bounced@example.org"),
@@ -562,7 +562,7 @@ pub async fn suppressed_and_invalid_recipients_are_skipped_and_counted_by_reason
         .await
         .unwrap();
     w.app
-        .records
+        .events
         .unsubscribe(
             &w.account,
             &addr("news@example.com"),
@@ -732,7 +732,7 @@ pub async fn bad_requests_get_the_documented_errors_and_store_nothing<R: AllReco
 
     let (tasks, total) = w
         .app
-        .records
+        .tasks
         .list_tasks(&TaskQuery {
             account: w.account.clone(),
             status: None,

@@ -4,7 +4,7 @@
 use chrono::{Duration as ChronoDuration, TimeZone, Utc};
 
 use super::addr;
-use crate::ports::{ReceiverId, Records, Task, TaskId, TaskQuery, TaskStatus, Tasks};
+use crate::ports::{Deliveries, ReceiverId, Task, TaskId, TaskQuery, TaskStatus, Tasks};
 use crate::testing::conformance::join_all;
 use crate::types::AccountId;
 
@@ -196,7 +196,7 @@ pub async fn list_tasks_filters_and_pages_newest_first<T: Tasks>(port: &T) {
 
 /// Deliveries are written only where absent: existing ones keep their state and data, and
 /// the result says which rows were new. A run's message is written once.
-pub async fn task_deliveries_are_inserted_only_if_absent<T: Tasks + Records>(port: &T) {
+pub async fn task_deliveries_are_inserted_only_if_absent<T: Tasks + Deliveries>(port: &T) {
     let account = AccountId::parse("acme").unwrap();
     let task = sample_task("acme", 1, None);
     let now = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
@@ -255,7 +255,7 @@ pub async fn task_deliveries_are_inserted_only_if_absent<T: Tasks + Records>(por
     );
     let until = now + ChronoDuration::minutes(2);
     let claim = port
-        .claim_delivery(&account, &message.id, &addr("a@example.org"), now, until)
+        .claim(&account, &message.id, &addr("a@example.org"), now, until)
         .await
         .unwrap();
     assert!(matches!(claim, crate::ports::Claim::Claimed(_)));
@@ -280,7 +280,7 @@ pub async fn task_deliveries_are_inserted_only_if_absent<T: Tasks + Records>(por
     }
     // The existing delivery kept its claim: a second claim is refused.
     let claim = port
-        .claim_delivery(&account, &message.id, &addr("a@example.org"), now, until)
+        .claim(&account, &message.id, &addr("a@example.org"), now, until)
         .await
         .unwrap();
     assert_eq!(claim, crate::ports::Claim::Held);

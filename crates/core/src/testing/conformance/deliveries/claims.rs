@@ -3,12 +3,12 @@
 use super::super::fixtures::{account, join_all, message, message_id, t};
 use super::{fetch, sorted};
 use crate::model::{Delivery, deliver_status, send_status};
-use crate::ports::{Claim, Outcome, Records};
+use crate::ports::{Claim, Deliveries, Outcome};
 use crate::types::AccountId;
 
 const RCPT: &str = "x@example.com";
 
-async fn insert<R: Records>(
+async fn insert<R: Deliveries>(
     r: &R,
     owner: &AccountId,
     id: &str,
@@ -20,7 +20,7 @@ async fn insert<R: Records>(
     ds
 }
 
-async fn claim<R: Records>(
+async fn claim<R: Deliveries>(
     r: &R,
     owner: &AccountId,
     id: &str,
@@ -29,7 +29,7 @@ async fn claim<R: Records>(
     until: i64,
 ) -> Claim {
     let rcpt = super::super::fixtures::addr(recipient);
-    r.claim_delivery(owner, &message_id(id), &rcpt, t(now), t(until))
+    r.claim(owner, &message_id(id), &rcpt, t(now), t(until))
         .await
         .expect("claim")
 }
@@ -44,7 +44,7 @@ fn outcome(deliver: i64, text: &str, at: i64) -> Outcome {
     }
 }
 
-async fn record<R: Records>(r: &R, owner: &AccountId, id: &str, recipient: &str, o: &Outcome) {
+async fn record<R: Deliveries>(r: &R, owner: &AccountId, id: &str, recipient: &str, o: &Outcome) {
     let rcpt = super::super::fixtures::addr(recipient);
     r.record_outcome(owner, &message_id(id), &rcpt, o)
         .await
@@ -53,7 +53,7 @@ async fn record<R: Records>(r: &R, owner: &AccountId, id: &str, recipient: &str,
 
 /// A claim counts the attempt and holds the delivery until `until`: a second claim before
 /// then is `Held`, one at or after `until` succeeds again.
-pub async fn claim_counts_an_attempt_and_holds_until_expiry<R: Records>(r: &R) {
+pub async fn claim_counts_an_attempt_and_holds_until_expiry<R: Deliveries>(r: &R) {
     let a = account("acct-a");
     let inserted = insert(r, &a, "m-1", &[RCPT], 10).await.remove(0);
     let Claim::Claimed(first) = claim(r, &a, "m-1", RCPT, 100, 160).await else {
@@ -78,7 +78,7 @@ pub async fn claim_counts_an_attempt_and_holds_until_expiry<R: Records>(r: &R) {
 
 /// Once an outcome is final (delivered, dropped, rejected) every claim is `AlreadyFinal`,
 /// whatever the time; a delayed (non-final) outcome can be claimed again.
-pub async fn claim_of_a_final_delivery_is_already_final<R: Records>(r: &R) {
+pub async fn claim_of_a_final_delivery_is_already_final<R: Deliveries>(r: &R) {
     let a = account("acct-a");
     let rcpts = [
         "d@example.com",
@@ -119,7 +119,7 @@ pub async fn claim_of_a_final_delivery_is_already_final<R: Records>(r: &R) {
 
 /// Unknown message, unknown recipient, or another account's delivery: `Missing`, and the
 /// real delivery is untouched.
-pub async fn claim_of_an_unknown_or_foreign_delivery_is_missing<R: Records>(r: &R) {
+pub async fn claim_of_an_unknown_or_foreign_delivery_is_missing<R: Deliveries>(r: &R) {
     let (a, b) = (account("acct-a"), account("acct-b"));
     let inserted = insert(r, &a, "m-1", &[RCPT], 10).await.remove(0);
     assert_eq!(claim(r, &a, "m-2", RCPT, 100, 160).await, Claim::Missing);
@@ -132,7 +132,7 @@ pub async fn claim_of_an_unknown_or_foreign_delivery_is_missing<R: Records>(r: &
 }
 
 /// 32 workers claim the same delivery at the same moment: exactly one wins.
-pub async fn concurrent_claimers_have_exactly_one_winner<R: Records>(r: &R) {
+pub async fn concurrent_claimers_have_exactly_one_winner<R: Deliveries>(r: &R) {
     let a = account("acct-a");
     insert(r, &a, "m-1", &[RCPT], 10).await;
     let results = join_all((0..32).map(|_| claim(r, &a, "m-1", RCPT, 100, 160))).await;
@@ -147,7 +147,7 @@ pub async fn concurrent_claimers_have_exactly_one_winner<R: Records>(r: &R) {
 
 /// `record_outcome` stores status, reply and time, and without `retry_at` releases the claim
 /// so that a retry need not wait for `until`; recording the same outcome again changes nothing.
-pub async fn record_outcome_sets_status_and_releases_the_claim<R: Records>(r: &R) {
+pub async fn record_outcome_sets_status_and_releases_the_claim<R: Deliveries>(r: &R) {
     let a = account("acct-a");
     let inserted = insert(r, &a, "m-1", &[RCPT], 10).await.remove(0);
     assert!(matches!(
@@ -195,7 +195,7 @@ pub async fn record_outcome_sets_status_and_releases_the_claim<R: Records>(r: &R
 
 /// Once a delivery is final, a late outcome (from a worker whose claim expired) changes
 /// nothing.
-pub async fn record_outcome_never_overwrites_a_final_status<R: Records>(r: &R) {
+pub async fn record_outcome_never_overwrites_a_final_status<R: Deliveries>(r: &R) {
     let a = account("acct-a");
     insert(r, &a, "m-1", &[RCPT], 10).await;
     assert!(matches!(
@@ -231,7 +231,7 @@ pub async fn record_outcome_never_overwrites_a_final_status<R: Records>(r: &R) {
 }
 
 /// Another account recording an outcome for this delivery changes nothing.
-pub async fn record_outcome_of_another_account_changes_nothing<R: Records>(r: &R) {
+pub async fn record_outcome_of_another_account_changes_nothing<R: Deliveries>(r: &R) {
     let (a, b) = (account("acct-a"), account("acct-b"));
     insert(r, &a, "m-1", &[RCPT], 10).await;
     let Claim::Claimed(held) = claim(r, &a, "m-1", RCPT, 100, 200).await else {
@@ -258,7 +258,7 @@ pub async fn record_outcome_of_another_account_changes_nothing<R: Records>(r: &R
 
 /// With `retry_at`, the outcome keeps the delivery held until then (an early duplicate job
 /// finds it `Held`); at `retry_at` it can be claimed again.
-pub async fn record_outcome_with_retry_at_holds_the_delivery_until_then<R: Records>(r: &R) {
+pub async fn record_outcome_with_retry_at_holds_the_delivery_until_then<R: Deliveries>(r: &R) {
     let a = account("acct-a");
     insert(r, &a, "m-1", &[RCPT], 10).await;
     assert!(matches!(
@@ -283,7 +283,7 @@ pub async fn record_outcome_with_retry_at_holds_the_delivery_until_then<R: Recor
 
 /// Stale deliveries are those of any account that are not final and whose `claimed_until`
 /// (or, never claimed, whose request time) is before `before`; oldest first, at most `limit`.
-pub async fn stale_deliveries_are_pending_and_unheld_before_the_cutoff<R: Records>(r: &R) {
+pub async fn stale_deliveries_are_pending_and_unheld_before_the_cutoff<R: Deliveries>(r: &R) {
     let (a, b) = (account("acct-a"), account("acct-b"));
     let m1 = insert(
         r,
@@ -330,22 +330,19 @@ pub async fn stale_deliveries_are_pending_and_unheld_before_the_cutoff<R: Record
     let v = fetch(r, &a, "m-4", "v@example.com").await.expect("v");
 
     assert_eq!(
-        r.stale_deliveries(t(40), 10).await.expect("stale"),
+        r.stale(t(40), 10).await.expect("stale"),
         vec![m1[0].clone(), w.clone()]
     );
-    assert_eq!(
-        r.stale_deliveries(t(40), 1).await.expect("stale"),
-        vec![m1[0].clone()]
-    );
-    let with_retry = r.stale_deliveries(t(46), 10).await.expect("stale");
+    assert_eq!(r.stale(t(40), 1).await.expect("stale"), vec![m1[0].clone()]);
+    let with_retry = r.stale(t(46), 10).await.expect("stale");
     assert_eq!(
         sorted(with_retry),
         sorted(vec![m1[0].clone(), w.clone(), v.clone()])
     );
-    let everything_pending = r.stale_deliveries(t(600), 10).await.expect("stale");
+    let everything_pending = r.stale(t(600), 10).await.expect("stale");
     assert_eq!(
         sorted(everything_pending),
         sorted(vec![m1[0].clone(), y, m2[0].clone(), w, v])
     );
-    assert_eq!(r.stale_deliveries(t(10), 10).await.expect("stale"), vec![]);
+    assert_eq!(r.stale(t(10), 10).await.expect("stale"), vec![]);
 }

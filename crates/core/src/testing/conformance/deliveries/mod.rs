@@ -1,19 +1,13 @@
-//! Checks of the [`Records`](crate::ports::Records) port, one `pub async fn` per behaviour.
+//! Checks of the [`Deliveries`](crate::ports::Deliveries) port, one `pub async fn` per behaviour.
 
 mod claims;
-mod identities;
-mod keys;
 mod messages;
-mod templates;
 
 pub use claims::*;
-pub use identities::*;
-pub use keys::*;
 pub use messages::*;
-pub use templates::*;
 
 use crate::model::Delivery;
-use crate::ports::{DeliveryQuery, Records};
+use crate::ports::{Deliveries, DeliveryQuery};
 use crate::types::AccountId;
 
 use super::fixtures::{addr, message_id, t};
@@ -31,8 +25,8 @@ fn everything(account: &AccountId) -> DeliveryQuery {
     }
 }
 
-/// The one delivery of `(account, message, recipient)`, read through `list_deliveries`.
-async fn fetch<R: Records>(
+/// The one delivery of `(account, message, recipient)`, read through `list`.
+async fn fetch<R: Deliveries>(
     r: &R,
     account: &AccountId,
     message: &str,
@@ -43,7 +37,7 @@ async fn fetch<R: Records>(
         recipient: Some(addr(recipient)),
         ..everything(account)
     };
-    let mut found = r.list_deliveries(&query).await.expect("list deliveries");
+    let mut found = r.list(&query).await.expect("list deliveries");
     assert!(found.len() <= 1, "one delivery per message and recipient");
     found.pop()
 }

@@ -2,11 +2,13 @@
 
 use super::super::fixtures::{account, addr, message, message_id, t};
 use super::{everything, sorted};
-use crate::ports::{DeliveryQuery, Records};
+use crate::ports::{Deliveries, DeliveryQuery};
 
 /// After `insert_message` the message and every delivery read back exactly, in the owning
 /// account and nowhere else.
-pub async fn inserted_message_and_deliveries_are_visible_to_their_account_only<R: Records>(r: &R) {
+pub async fn inserted_message_and_deliveries_are_visible_to_their_account_only<R: Deliveries>(
+    r: &R,
+) {
     let (a, b) = (account("acct-a"), account("acct-b"));
     let (m, ds) = message(
         &a,
@@ -30,23 +32,17 @@ pub async fn inserted_message_and_deliveries_are_visible_to_their_account_only<R
         message_id: Some(m.id.clone()),
         ..everything(&a)
     };
-    assert_eq!(
-        sorted(r.list_deliveries(&mine).await.expect("list")),
-        sorted(ds)
-    );
+    assert_eq!(sorted(r.list(&mine).await.expect("list")), sorted(ds));
     let theirs = DeliveryQuery {
         message_id: Some(m.id.clone()),
         ..everything(&b)
     };
-    assert_eq!(
-        r.list_deliveries(&theirs).await.expect("list foreign"),
-        vec![]
-    );
+    assert_eq!(r.list(&theirs).await.expect("list foreign"), vec![]);
 }
 
 /// An insert that fails (duplicate recipient, or a message id already used) leaves no trace:
 /// neither the message nor any of its deliveries.
-pub async fn failed_insert_message_writes_nothing<R: Records>(r: &R) {
+pub async fn failed_insert_message_writes_nothing<R: Deliveries>(r: &R) {
     let a = account("acct-a");
     let (first, first_ds) = message(&a, "m-1", &["x@example.com"], t(10));
     r.insert_message(&first, &first_ds).await.expect("insert");
@@ -72,15 +68,12 @@ pub async fn failed_insert_message_writes_nothing<R: Records>(r: &R) {
         r.get_message(&a, &first.id).await.expect("get"),
         Some(first)
     );
-    assert_eq!(
-        r.list_deliveries(&everything(&a)).await.expect("list"),
-        first_ds
-    );
+    assert_eq!(r.list(&everything(&a)).await.expect("list"), first_ds);
 }
 
 /// A concurrent reader sees a message's deliveries all at once or not at all, and never the
 /// message without its deliveries.
-pub async fn insert_message_is_never_seen_half_written<R: Records>(r: &R) {
+pub async fn insert_message_is_never_seen_half_written<R: Deliveries>(r: &R) {
     let a = account("acct-a");
     let recipients: Vec<String> = (0..50).map(|i| format!("r{i}@example.com")).collect();
     let refs: Vec<&str> = recipients.iter().map(String::as_str).collect();
@@ -96,7 +89,7 @@ pub async fn insert_message_is_never_seen_half_written<R: Records>(r: &R) {
     let reader = async {
         for _ in 0..100_000 {
             let seen_message = r.get_message(&a, &m.id).await.expect("get").is_some();
-            let seen = r.list_deliveries(&query).await.expect("list").len();
+            let seen = r.list(&query).await.expect("list").len();
             assert!(seen == 0 || seen == 50, "saw {seen} of 50 deliveries");
             assert!(
                 !seen_message || seen == 50,
@@ -114,7 +107,7 @@ pub async fn insert_message_is_never_seen_half_written<R: Records>(r: &R) {
 
 /// The window is `[from, until)` on request time; message id and recipient narrow it; other
 /// accounts' deliveries never appear.
-pub async fn list_deliveries_filters_by_window_message_and_recipient<R: Records>(r: &R) {
+pub async fn list_deliveries_filters_by_window_message_and_recipient<R: Deliveries>(r: &R) {
     let (a, b) = (account("acct-a"), account("acct-b"));
     for (owner, id, rcpts, at) in [
         (&a, "m-1", &["x@example.com", "y@example.com"][..], 10),
@@ -131,7 +124,7 @@ pub async fn list_deliveries_filters_by_window_message_and_recipient<R: Records>
             .map(|d| format!("{}/{}", d.message_id, d.recipient))
             .collect::<Vec<_>>()
     };
-    let list = |q: DeliveryQuery| async move { keys(r.list_deliveries(&q).await.expect("list")) };
+    let list = |q: DeliveryQuery| async move { keys(r.list(&q).await.expect("list")) };
 
     assert_eq!(
         list(everything(&a)).await,
@@ -193,7 +186,7 @@ pub async fn list_deliveries_filters_by_window_message_and_recipient<R: Records>
 
 /// Results come oldest request first, and paging with offset/limit walks that same order
 /// without gaps or repeats, also through deliveries sharing a request time.
-pub async fn list_deliveries_pages_oldest_request_first<R: Records>(r: &R) {
+pub async fn list_deliveries_pages_oldest_request_first<R: Deliveries>(r: &R) {
     let a = account("acct-a");
     for i in (0..6).rev() {
         let (m, ds) = message(
@@ -204,7 +197,7 @@ pub async fn list_deliveries_pages_oldest_request_first<R: Records>(r: &R) {
         );
         r.insert_message(&m, &ds).await.expect("insert");
     }
-    let all = r.list_deliveries(&everything(&a)).await.expect("list");
+    let all = r.list(&everything(&a)).await.expect("list");
     assert_eq!(all.len(), 12);
     assert!(
         all.windows(2)
@@ -214,7 +207,7 @@ pub async fn list_deliveries_pages_oldest_request_first<R: Records>(r: &R) {
     let mut paged = Vec::new();
     for offset in (0..14).step_by(5) {
         let page = r
-            .list_deliveries(&DeliveryQuery {
+            .list(&DeliveryQuery {
                 offset,
                 limit: 5,
                 ..everything(&a)
@@ -226,7 +219,7 @@ pub async fn list_deliveries_pages_oldest_request_first<R: Records>(r: &R) {
     }
     assert_eq!(paged, all);
     let none = r
-        .list_deliveries(&DeliveryQuery {
+        .list(&DeliveryQuery {
             limit: 0,
             ..everything(&a)
         })
