@@ -19,7 +19,8 @@ use serde_json::json;
 use sesame_core::app::PlanTarget;
 use sesame_core::app::{Content, SendCommand};
 use sesame_core::ports::{
-    Envelope, JobQueue, MailError, Mailer, OsIds, Ports, QuotaLedger, SmtpReply, SystemClock,
+    Envelope, JobQueue, MailError, Mailer, OsIds, Ports, QuotaKey, QuotaLedger, QuotaScope,
+    SmtpReply, SystemClock,
 };
 use sesame_core::secrets::SecretBox;
 use sesame_core::settings::Settings;
@@ -115,14 +116,14 @@ async fn reservations(
             let mut granted = 0u64;
             // Each task has its own domain, so no quota runs out during the measurement.
             let domain = Domain::parse(&format!("d{t}.bench.example.com")).unwrap();
-            let day = app.quota_today();
+            // A counter of its own per task for the raw ledger, too.
+            let raw = AccountId::parse(&format!("raw-{t}")).unwrap();
+            let raw = QuotaKey::new(QuotaScope::TaskAllowance(raw), app.quota_today());
             for _ in 0..per_task {
                 granted += if through_gate {
                     app.reserve_batch(&account, &domain, 1).await?.granted
                 } else {
-                    app.quota
-                        .reserve(&format!("raw/{t}"), day, 1, u64::MAX >> 2)
-                        .await?
+                    app.quota.reserve(&raw, 1, u64::MAX >> 2).await?
                 };
             }
             anyhow::Ok(granted)

@@ -6,7 +6,7 @@ mod support;
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use chrono::{DateTime, TimeZone, Utc};
 use sesame_aws::{DEFAULT_RETENTION, create_table};
-use sesame_core::model::{Attachment, Delivery, Message, deliver_status, send_status};
+use sesame_core::model::{Attachment, DeliverStatus, Delivery, Message, SendStatus};
 use sesame_core::ports::{Claim, Deliveries, Outcome};
 use sesame_core::types::{AccountId, EmailAddress, Mailbox, MessageId};
 
@@ -60,8 +60,8 @@ fn message(id: &str, recipients: usize, size: usize, seed: u8) -> (Message, Vec<
             message_id: message.id.clone(),
             recipient,
             from: "noreply@mail.example.com".to_owned(),
-            send_status: send_status::OK,
-            deliver_status: deliver_status::QUEUED,
+            send_status: SendStatus::Ok,
+            deliver_status: DeliverStatus::Queued,
             deliver_message: String::new(),
             request_time: at(10),
             deliver_time: None,
@@ -206,8 +206,8 @@ async fn a_final_delivery_leaves_the_pending_index() {
         Claim::Claimed(_)
     ));
     let delivered = Outcome {
-        send_status: send_status::OK,
-        deliver_status: deliver_status::DELIVERED,
+        send_status: SendStatus::Ok,
+        deliver_status: DeliverStatus::Delivered,
         deliver_message: "250 ok".to_owned(),
         at: at(30),
         retry_at: None,

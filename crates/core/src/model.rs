@@ -1,6 +1,10 @@
 //! The records Sesame stores. Every record carries the account it belongs to; adapters map
 //! these to rows or items and back, and nothing else knows their storage shape.
 
+mod status;
+
+pub use status::{DeliverStatus, SendStatus};
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -258,39 +262,6 @@ impl Message {
     }
 }
 
-/// Service-side processing result (`SendStatus`, reference §6.1).
-pub mod send_status {
-    /// Processed OK.
-    pub const OK: i64 = 0;
-    /// Internal system error.
-    pub const INTERNAL: i64 = 1001;
-    /// Sending timed out (gave up after the retry budget).
-    pub const TIMED_OUT: i64 = 1004;
-    /// Recipient blacklisted.
-    pub const BLACKLISTED: i64 = 1007;
-    /// The recipient's server refused the sender by policy (spam, reputation, blocklists).
-    pub const SENDER_REJECTED: i64 = 1008;
-}
-
-/// Recipient-side result (`DeliverStatus`, reference §6.2).
-pub mod deliver_status {
-    /// Accepted by the service, queued.
-    pub const QUEUED: i64 = 0;
-    /// Delivered.
-    pub const DELIVERED: i64 = 1;
-    /// Dropped (soft bounce after retries, or internal failure).
-    pub const DROPPED: i64 = 2;
-    /// Rejected by the recipient's server (hard bounce).
-    pub const REJECTED: i64 = 3;
-    /// Delayed by the recipient's server; will retry.
-    pub const DELAYED: i64 = 8;
-
-    /// Whether a status is final: the delivery will never be attempted again.
-    pub fn is_final(status: i64) -> bool {
-        matches!(status, DELIVERED | DROPPED | REJECTED)
-    }
-}
-
 /// The state of one (message, recipient) delivery: a row of GetSendEmailStatus.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -303,9 +274,9 @@ pub struct Delivery {
     /// Sender address as given in the request (for the status listing).
     pub from: String,
     /// `SendStatus`.
-    pub send_status: i64,
+    pub send_status: SendStatus,
     /// `DeliverStatus`.
-    pub deliver_status: i64,
+    pub deliver_status: DeliverStatus,
     /// Last remote SMTP reply or reason.
     pub deliver_message: String,
     /// When the request arrived.
@@ -321,7 +292,7 @@ pub struct Delivery {
 impl Delivery {
     /// Whether the delivery reached a final state and will never be attempted again.
     pub fn is_final(&self) -> bool {
-        deliver_status::is_final(self.deliver_status)
+        self.deliver_status.is_final()
     }
 }
 

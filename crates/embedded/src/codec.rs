@@ -26,6 +26,17 @@ pub(crate) fn opt_time(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Dat
     }
 }
 
+/// Reads an integer column holding a documented code (`SendStatus::from_code`…); an unknown
+/// code is out of range.
+pub(crate) fn coded<T>(
+    row: &Row<'_>,
+    idx: usize,
+    from_code: impl FnOnce(i64) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let code: i64 = row.get(idx)?;
+    from_code(code).ok_or(rusqlite::Error::IntegralValueOutOfRange(idx, code))
+}
+
 /// Reads a text column through a domain parser (`AccountId::parse`, `EmailAddress::parse`…).
 pub(crate) fn parsed<T, E>(
     row: &Row<'_>,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use sesame_core::model::{ApiKey, deliver_status};
+use sesame_core::model::{ApiKey, DeliverStatus, SendStatus};
 use sesame_core::ports::{Claim, Deliveries, JobQueue, Keys, Outcome, Sequences};
 use sesame_core::types::{AccountId, EmailAddress, MessageId, SecretId};
 use sesame_embedded::{Durability, OpenError, SqliteStore, StoreOptions};
@@ -134,8 +134,8 @@ async fn claims_from_two_stores_on_one_file_have_one_winner() {
         message_id: message.id.clone(),
         recipient: rcpt.clone(),
         from: "noreply@example.com".to_owned(),
-        send_status: 0,
-        deliver_status: deliver_status::QUEUED,
+        send_status: SendStatus::Ok,
+        deliver_status: DeliverStatus::Queued,
         deliver_message: String::new(),
         request_time: at(0),
         deliver_time: None,
@@ -163,8 +163,8 @@ async fn claims_from_two_stores_on_one_file_have_one_winner() {
     }
     assert_eq!(won, 1);
     let done = Outcome {
-        send_status: 0,
-        deliver_status: deliver_status::DELIVERED,
+        send_status: SendStatus::Ok,
+        deliver_status: DeliverStatus::Delivered,
         deliver_message: "250 ok".to_owned(),
         at: at(11),
         retry_at: None,

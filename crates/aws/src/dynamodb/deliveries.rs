@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Utc};
 use sesame_core::StoreError;
-use sesame_core::model::{Delivery, Message, deliver_status};
+use sesame_core::model::{DeliverStatus, Delivery, Message, SendStatus};
 use sesame_core::ports::{Claim, Deliveries, DeliveryQuery, Outcome};
 use sesame_core::types::{AccountId, EmailAddress, MessageId};
 
@@ -37,8 +37,8 @@ pub(super) fn delivery_item(d: &Delivery, expires_at: Option<AttributeValue>) ->
         ("message_id".to_owned(), s(d.message_id.as_str())),
         ("recipient".to_owned(), s(d.recipient.as_str())),
         ("from".to_owned(), s(d.from.as_str())),
-        ("send_status".to_owned(), n(d.send_status)),
-        ("deliver_status".to_owned(), n(d.deliver_status)),
+        ("send_status".to_owned(), n(d.send_status.code())),
+        ("deliver_status".to_owned(), n(d.deliver_status.code())),
         ("deliver_message".to_owned(), s(d.deliver_message.as_str())),
         ("request_at".to_owned(), time(d.request_time)),
         ("attempts".to_owned(), n(d.attempts)),
@@ -73,22 +73,14 @@ pub(super) fn delivery_from(item: &Item) -> Result<Delivery, StoreError> {
         message_id: r.parse("message_id", MessageId::parse)?,
         recipient: r.parse("recipient", EmailAddress::parse)?,
         from: r.s("from")?.to_owned(),
-        send_status: r.n("send_status")?,
-        deliver_status: r.n("deliver_status")?,
+        send_status: r.coded("send_status", SendStatus::from_code)?,
+        deliver_status: r.coded("deliver_status", DeliverStatus::from_code)?,
         deliver_message: r.s("deliver_message")?.to_owned(),
         request_time: r.time("request_at")?,
         deliver_time: r.opt_time("deliver_at")?,
         attempts: r.n("attempts")?,
         claimed_until: r.opt_time("claimed_until")?,
     })
-}
-
-/// Whether `outcome` ends the delivery (mirrors [`Delivery::is_final`]).
-fn is_final_status(status: i64) -> bool {
-    matches!(
-        status,
-        deliver_status::DELIVERED | deliver_status::DROPPED | deliver_status::REJECTED
-    )
 }
 
 /// Message writes and reads live in `messages.rs` (a message may span part items), the
@@ -136,9 +128,9 @@ impl Deliveries for DynamoDbRecords {
             .expression_attribute_names("#until", "claimed_until")
             .expression_attribute_names("#due", DUE_AT)
             .expression_attribute_names("#attempts", "attempts")
-            .expression_attribute_values(":delivered", n(deliver_status::DELIVERED))
-            .expression_attribute_values(":dropped", n(deliver_status::DROPPED))
-            .expression_attribute_values(":rejected", n(deliver_status::REJECTED))
+            .expression_attribute_values(":delivered", n(DeliverStatus::Delivered.code()))
+            .expression_attribute_values(":dropped", n(DeliverStatus::Dropped.code()))
+            .expression_attribute_values(":rejected", n(DeliverStatus::Rejected.code()))
             .expression_attribute_values(":now", time(now))
             .expression_attribute_values(":until", time(until))
             .expression_attribute_values(":one", n(1))
@@ -209,11 +201,11 @@ impl Deliveries for DynamoDbRecords {
             .expression_attribute_names("#until", "claimed_until")
             .expression_attribute_names("#pending", PENDING)
             .expression_attribute_names("#due", DUE_AT)
-            .expression_attribute_values(":delivered", n(deliver_status::DELIVERED))
-            .expression_attribute_values(":dropped", n(deliver_status::DROPPED))
-            .expression_attribute_values(":rejected", n(deliver_status::REJECTED))
-            .expression_attribute_values(":send", n(outcome.send_status))
-            .expression_attribute_values(":status", n(outcome.deliver_status))
+            .expression_attribute_values(":delivered", n(DeliverStatus::Delivered.code()))
+            .expression_attribute_values(":dropped", n(DeliverStatus::Dropped.code()))
+            .expression_attribute_values(":rejected", n(DeliverStatus::Rejected.code()))
+            .expression_attribute_values(":send", n(outcome.send_status.code()))
+            .expression_attribute_values(":status", n(outcome.deliver_status.code()))
             .expression_attribute_values(":text", s(outcome.deliver_message.as_str()))
             .expression_attribute_values(":at", time(outcome.at));
         match outcome.retry_at {
@@ -223,7 +215,7 @@ impl Deliveries for DynamoDbRecords {
             }
             None => remove.push("#until"),
         }
-        if is_final_status(outcome.deliver_status) {
+        if outcome.deliver_status.is_final() {
             remove.extend(["#pending", "#due"]);
         } else {
             set.push("#pending = :shard");

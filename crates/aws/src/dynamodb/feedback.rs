@@ -19,7 +19,7 @@ use sesame_core::StoreError;
 use sesame_core::ports::{Complaint, ComplaintQuery, CounterKey, Feedback};
 use sesame_core::types::{AccountId, EmailAddress, MessageId};
 
-use sesame_core::model::deliver_status;
+use sesame_core::model::DeliverStatus;
 
 use super::counters::{COUNTER_PREFIX, counter_sk, counters_pk};
 use super::item::{Item, Reader, n, s, time};
@@ -203,8 +203,8 @@ impl Feedback for DynamoDbRecords {
             .expression_attribute_names("#until", "claimed_until")
             .expression_attribute_names("#pending", PENDING)
             .expression_attribute_names("#due", DUE_AT)
-            .expression_attribute_values(":dropped", n(deliver_status::DROPPED))
-            .expression_attribute_values(":rejected", n(deliver_status::REJECTED))
+            .expression_attribute_values(":dropped", n(DeliverStatus::Dropped.code()))
+            .expression_attribute_values(":rejected", n(DeliverStatus::Rejected.code()))
             .expression_attribute_values(":text", s(deliver_message))
             .expression_attribute_values(":at", time(at))
             .send()

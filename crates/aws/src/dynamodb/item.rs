@@ -107,6 +107,16 @@ impl<'a> Reader<'a> {
             .transpose()
     }
 
+    /// A required number holding a documented code (`SendStatus::from_code`…); an unknown
+    /// code is invalid.
+    pub(crate) fn coded<T>(
+        &self,
+        name: &str,
+        from_code: impl FnOnce(i64) -> Option<T>,
+    ) -> Result<T, StoreError> {
+        from_code(self.n(name)?).ok_or_else(|| self.invalid(name))
+    }
+
     /// A required number.
     pub(crate) fn n<T: FromStr>(&self, name: &str) -> Result<T, StoreError> {
         self.opt_n(name)?.ok_or_else(|| self.missing(name))

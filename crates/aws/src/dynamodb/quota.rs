@@ -1,5 +1,5 @@
-//! The quota ledger over DynamoDB: one item per (scope, day), `QUOTA#<scope>` / `DAY#<day>`,
-//! whose `used` only moves by conditional `ADD`s.
+//! The quota ledger over DynamoDB: one item per key, `QUOTA#<scope text>` / `DAY#<day text>`
+//! (see [`QuotaKey`]), whose `used` only moves by conditional `ADD`s.
 //!
 //! A reservation of `g` units writes `ADD used :g` on condition that the *old* value leaves
 //! room (`used <= limit - g`). The first attempt asks for everything wanted without reading;
@@ -11,7 +11,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{NaiveDate, NaiveTime};
 use sesame_core::StoreError;
-use sesame_core::ports::QuotaLedger;
+use sesame_core::ports::{QuotaKey, QuotaLedger};
 
 use super::item::{Reader, n};
 use super::{DynamoDbRecords, condition_met};
@@ -23,12 +23,12 @@ pub(crate) const QUOTA_RETENTION_DAYS: i64 = 40;
 /// this long, and then reported as retryable.
 const MAX_ATTEMPTS: usize = 200;
 
-fn quota_pk(scope: &str) -> String {
-    format!("QUOTA#{scope}")
+fn quota_pk(key: &QuotaKey) -> String {
+    format!("QUOTA#{}", key.scope)
 }
 
-fn day_sk(day: NaiveDate) -> String {
-    format!("DAY#{}", day.format("%Y-%m-%d"))
+fn day_sk(key: &QuotaKey) -> String {
+    format!("DAY#{}", key.day_text())
 }
 
 /// `expires_at` of a day's item: epoch seconds of midnight 40 days after the day.
@@ -46,8 +46,7 @@ impl DynamoDbRecords {
     /// `Ok(false)` when the condition failed.
     async fn add_used_if_at_most(
         &self,
-        scope: &str,
-        day: NaiveDate,
+        key: &QuotaKey,
         g: u64,
         cap: u64,
     ) -> Result<bool, StoreError> {
@@ -55,21 +54,21 @@ impl DynamoDbRecords {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(quota_pk(scope), day_sk(day))))
+            .set_key(Some(Self::key(quota_pk(key), day_sk(key))))
             .update_expression("ADD #used :g SET #exp = :exp")
             .condition_expression("attribute_not_exists(#used) OR #used <= :cap")
             .expression_attribute_names("#used", "used")
             .expression_attribute_names("#exp", super::table::EXPIRES_AT)
             .expression_attribute_values(":g", n(g))
             .expression_attribute_values(":cap", n(cap))
-            .expression_attribute_values(":exp", expires_at(day))
+            .expression_attribute_values(":exp", expires_at(key.day))
             .send()
             .await;
         condition_met(out, "UpdateItem")
     }
 
-    async fn used(&self, scope: &str, day: NaiveDate) -> Result<u64, StoreError> {
-        match self.get(quota_pk(scope), day_sk(day)).await? {
+    async fn used(&self, key: &QuotaKey) -> Result<u64, StoreError> {
+        match self.get(quota_pk(key), day_sk(key)).await? {
             None => Ok(0),
             Some(item) => Ok(Reader::new(&item, "quota")
                 .opt_n::<u64>("used")?
@@ -78,17 +77,12 @@ impl DynamoDbRecords {
     }
 
     /// `SET used = :to` on condition that `used` exists and is below `below`.
-    async fn clamp_used(
-        &self,
-        scope: &str,
-        day: NaiveDate,
-        below: u64,
-    ) -> Result<bool, StoreError> {
+    async fn clamp_used(&self, key: &QuotaKey, below: u64) -> Result<bool, StoreError> {
         let out = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key(quota_pk(scope), day_sk(day))))
+            .set_key(Some(Self::key(quota_pk(key), day_sk(key))))
             .update_expression("SET #used = :zero")
             .condition_expression("attribute_exists(#used) AND #used < :n")
             .expression_attribute_names("#used", "used")
@@ -101,13 +95,7 @@ impl DynamoDbRecords {
 }
 
 impl QuotaLedger for DynamoDbRecords {
-    async fn reserve(
-        &self,
-        scope: &str,
-        day: NaiveDate,
-        want: u64,
-        limit: u64,
-    ) -> Result<u64, StoreError> {
+    async fn reserve(&self, key: &QuotaKey, want: u64, limit: u64) -> Result<u64, StoreError> {
         // Optimistic first try: no read, as if nothing were used yet.
         let mut used = 0;
         for _ in 0..MAX_ATTEMPTS {
@@ -115,15 +103,15 @@ impl QuotaLedger for DynamoDbRecords {
             if g == 0 {
                 return Ok(0);
             }
-            if self.add_used_if_at_most(scope, day, g, limit - g).await? {
+            if self.add_used_if_at_most(key, g, limit - g).await? {
                 return Ok(g);
             }
-            used = self.used(scope, day).await?;
+            used = self.used(key).await?;
         }
         Err(contention())
     }
 
-    async fn release(&self, scope: &str, day: NaiveDate, count: u64) -> Result<(), StoreError> {
+    async fn release(&self, key: &QuotaKey, count: u64) -> Result<(), StoreError> {
         if count == 0 {
             return Ok(());
         }
@@ -134,7 +122,7 @@ impl QuotaLedger for DynamoDbRecords {
                 .client
                 .update_item()
                 .table_name(&self.table)
-                .set_key(Some(Self::key(quota_pk(scope), day_sk(day))))
+                .set_key(Some(Self::key(quota_pk(key), day_sk(key))))
                 .update_expression("ADD #used :minus")
                 .condition_expression("#used >= :n")
                 .expression_attribute_names("#used", "used")
@@ -145,13 +133,13 @@ impl QuotaLedger for DynamoDbRecords {
             if condition_met(out, "UpdateItem")? {
                 return Ok(());
             }
-            if self.used(scope, day).await? >= count {
+            if self.used(key).await? >= count {
                 continue;
             }
-            if self.clamp_used(scope, day, count).await? {
+            if self.clamp_used(key, count).await? {
                 return Ok(());
             }
-            if self.used(scope, day).await? == 0 {
+            if self.used(key).await? == 0 {
                 // Nothing there (never reserved) or already zero: nothing to release.
                 return Ok(());
             }
@@ -159,7 +147,7 @@ impl QuotaLedger for DynamoDbRecords {
         Err(contention())
     }
 
-    async fn usage(&self, scope: &str, day: NaiveDate) -> Result<u64, StoreError> {
-        self.used(scope, day).await
+    async fn usage(&self, key: &QuotaKey) -> Result<u64, StoreError> {
+        self.used(key).await
     }
 }

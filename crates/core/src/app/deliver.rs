@@ -11,7 +11,7 @@ use super::Sesame;
 use super::statistics::StatEvent;
 use crate::error::SesError;
 use crate::feedback::{Bounce, BounceKind, BounceReason, classify};
-use crate::model::{Delivery, DeliveryJob, deliver_status, send_status};
+use crate::model::{DeliverStatus, Delivery, DeliveryJob, SendStatus};
 use crate::ports::{
     Claim, ComposeInput, Deliveries, Dkim, Envelope, Identities, Ids, Mailer, Outcome, Ports,
     SmtpReply,
@@ -84,8 +84,8 @@ impl<P: Ports> Sesame<P> {
             return self
                 .finish(
                     job,
-                    send_status::INTERNAL,
-                    deliver_status::DROPPED,
+                    SendStatus::Internal,
+                    DeliverStatus::Dropped,
                     "message record missing",
                 )
                 .await;
@@ -98,8 +98,8 @@ impl<P: Ports> Sesame<P> {
                 return self
                     .finish(
                         job,
-                        3014,
-                        deliver_status::DROPPED,
+                        SendStatus::SenderDomainUnverified,
+                        DeliverStatus::Dropped,
                         "sender domain is not verified",
                     )
                     .await;
@@ -109,12 +109,7 @@ impl<P: Ports> Sesame<P> {
             tracing::info!("recipient unsubscribed from this sender; dropped");
             let text = "recipient unsubscribed from this sender";
             return self
-                .finish(
-                    job,
-                    super::personalize::UNSUBSCRIBED,
-                    deliver_status::DROPPED,
-                    text,
-                )
+                .finish(job, SendStatus::Unsubscribed, DeliverStatus::Dropped, text)
                 .await;
         }
         let message = self.render_task_copy(message, &job.recipient).await?;
@@ -134,8 +129,8 @@ impl<P: Ports> Sesame<P> {
                 return self
                     .finish(
                         job,
-                        send_status::INTERNAL,
-                        deliver_status::DROPPED,
+                        SendStatus::Internal,
+                        DeliverStatus::Dropped,
                         "message could not be composed",
                     )
                     .await;
@@ -153,8 +148,8 @@ impl<P: Ports> Sesame<P> {
                 let report = self
                     .finish(
                         job,
-                        send_status::OK,
-                        deliver_status::DELIVERED,
+                        SendStatus::Ok,
+                        DeliverStatus::Delivered,
                         &reply.to_string(),
                     )
                     .await?;
@@ -187,9 +182,9 @@ impl<P: Ports> Sesame<P> {
     ) -> Result<DeliveryReport, SesError> {
         tracing::info!(code = reply.code, reason = bounce.reason.as_str(), kind = ?bounce.kind, "bounce");
         let send = if bounce.reason == BounceReason::Blocked {
-            send_status::SENDER_REJECTED
+            SendStatus::SenderRejected
         } else {
-            send_status::OK
+            SendStatus::Ok
         };
         let text = format!("{reply} ({})", bounce.label());
         // Before the outcome, like the delivered event: a retry appends the same event id.
@@ -198,7 +193,7 @@ impl<P: Ports> Sesame<P> {
         self.append_event(copy, kind, "smtp", self.now(), &text)
             .await?;
         let report = self
-            .finish(job, send, deliver_status::REJECTED, &text)
+            .finish(job, send, DeliverStatus::Rejected, &text)
             .await?;
         if bounce.kind == BounceKind::Hard {
             self.suppress_bounced(&job.account, &job.recipient, &text)
@@ -240,7 +235,7 @@ impl<P: Ports> Sesame<P> {
             self.append_event(copy, kind, "smtp", self.now(), &text)
                 .await?;
             let report = self
-                .finish(job, send_status::TIMED_OUT, deliver_status::DROPPED, &text)
+                .finish(job, SendStatus::TimedOut, DeliverStatus::Dropped, &text)
                 .await?;
             self.count_delivery(job, sender_domain, StatEvent::Bounced)
                 .await;
@@ -261,8 +256,8 @@ impl<P: Ports> Sesame<P> {
         );
         let at = self.now();
         let outcome = Outcome {
-            send_status: send_status::OK,
-            deliver_status: deliver_status::DELAYED,
+            send_status: SendStatus::Ok,
+            deliver_status: DeliverStatus::Delayed,
             deliver_message: format!("{reply} ({})", bounce.label()),
             at,
             retry_at: Some(at + delay),
@@ -276,8 +271,8 @@ impl<P: Ports> Sesame<P> {
     async fn finish(
         &self,
         job: &DeliveryJob,
-        send: i64,
-        deliver: i64,
+        send: SendStatus,
+        deliver: DeliverStatus,
         text: &str,
     ) -> Result<DeliveryReport, SesError> {
         let outcome = Outcome {
@@ -287,7 +282,7 @@ impl<P: Ports> Sesame<P> {
             at: self.now(),
             retry_at: None,
         };
-        if deliver == deliver_status::DELIVERED {
+        if deliver == DeliverStatus::Delivered {
             // Before the outcome: a retry after a failure here finds the delivery not final
             // and appends the same (deterministic) event id, which the feed keeps once.
             let copy = (&job.account, &job.message_id, &job.recipient);

@@ -6,7 +6,7 @@ use chrono::Duration as ChronoDuration;
 
 use super::{Content, DeliveryReport, SendCommand, TemplateInput, TemplateRef};
 use crate::Sesame;
-use crate::model::{deliver_status, send_status};
+use crate::model::{DeliverStatus, SendStatus};
 use crate::ports::{Deliveries, DeliveryQuery, Identities, JobQueue};
 use crate::settings::Settings;
 use crate::testing::{RecordingMailer, TestPorts};
@@ -112,10 +112,7 @@ async fn accepted_mail_is_rendered_sent_and_marked_delivered() {
         .send_email(&w.account, w.command(&["ann@example.org"]))
         .await
         .unwrap();
-    assert_eq!(
-        w.status(&id).await[0].deliver_status,
-        deliver_status::QUEUED
-    );
+    assert_eq!(w.status(&id).await[0].deliver_status, DeliverStatus::Queued);
     assert_eq!(w.run_jobs().await, vec![DeliveryReport::Done]);
 
     let sent = w.app.mailer.sent();
@@ -141,7 +138,7 @@ async fn accepted_mail_is_rendered_sent_and_marked_delivered() {
     let row = &w.status(&id).await[0];
     assert_eq!(
         (row.send_status, row.deliver_status),
-        (send_status::OK, deliver_status::DELIVERED)
+        (SendStatus::Ok, DeliverStatus::Delivered)
     );
     assert!(row.deliver_message.starts_with("250"));
     assert!(row.deliver_time.is_some());
@@ -159,7 +156,7 @@ async fn every_recipient_gets_a_copy_and_bcc_stays_out_of_headers() {
     assert_eq!(rows.len(), 4);
     assert!(
         rows.iter()
-            .all(|r| r.deliver_status == deliver_status::DELIVERED)
+            .all(|r| r.deliver_status == DeliverStatus::Delivered)
     );
     let copy =
         String::from_utf8(w.app.mailer.sent_to(&addr("hidden@example.org"))[0].clone()).unwrap();
@@ -180,7 +177,7 @@ async fn a_5xx_reply_is_a_hard_bounce_with_the_remote_text() {
         .unwrap();
     assert_eq!(w.run_jobs().await, vec![DeliveryReport::Done]);
     let row = &w.status(&id).await[0];
-    assert_eq!(row.deliver_status, deliver_status::REJECTED);
+    assert_eq!(row.deliver_status, DeliverStatus::Rejected);
     assert_eq!(
         row.deliver_message,
         "550 5.1.1 no such user (hard bounce: unknown-user)"
@@ -212,7 +209,7 @@ async fn a_4xx_reply_is_retried_with_backoff_then_delivered() {
         "{delay:?}"
     );
     let row = &w.status(&id).await[0];
-    assert_eq!(row.deliver_status, deliver_status::DELAYED);
+    assert_eq!(row.deliver_status, DeliverStatus::Delayed);
     assert!(row.deliver_message.starts_with("451"));
 
     // An early duplicate of the job finds the delivery held until the retry time.
@@ -240,7 +237,7 @@ async fn a_4xx_reply_is_retried_with_backoff_then_delivered() {
     assert_eq!(w.app.deliver(&last.body).await, DeliveryReport::Done);
     assert_eq!(
         w.status(&id).await[0].deliver_status,
-        deliver_status::DELIVERED
+        DeliverStatus::Delivered
     );
     assert_eq!(w.app.mailer.sent_to(&rcpt).len(), 2);
 }
@@ -273,7 +270,7 @@ async fn after_the_retry_budget_a_transient_failure_is_a_soft_bounce() {
     let row = &w.status(&id).await[0];
     assert_eq!(
         (row.send_status, row.deliver_status),
-        (send_status::TIMED_OUT, deliver_status::DROPPED)
+        (SendStatus::TimedOut, DeliverStatus::Dropped)
     );
     assert!(
         row.deliver_message.contains("gave up after 3 attempts"),
@@ -337,7 +334,7 @@ async fn mail_from_a_domain_unverified_after_acceptance_is_dropped() {
     let row = &w.status(&id).await[0];
     assert_eq!(
         (row.send_status, row.deliver_status),
-        (3014, deliver_status::DROPPED)
+        (SendStatus::SenderDomainUnverified, DeliverStatus::Dropped)
     );
     assert!(w.app.mailer.sent().is_empty());
 }
@@ -371,7 +368,7 @@ async fn deliveries_whose_job_was_lost_are_enqueued_again() {
     assert_eq!(w.run_jobs().await, vec![DeliveryReport::Done]);
     assert_eq!(
         w.status(&id).await[0].deliver_status,
-        deliver_status::DELIVERED
+        DeliverStatus::Delivered
     );
 }
 

@@ -14,9 +14,6 @@ use crate::tracking::{
 };
 use crate::types::{AccountId, EmailAddress};
 
-/// `SendStatus` of a delivery dropped because the recipient unsubscribed (reference §6.1).
-pub const UNSUBSCRIBED: i64 = 1013;
-
 impl<P: Ports> Sesame<P> {
     /// Refuses a send to a recipient who unsubscribed from `sender`
     /// (`FailedOperation.ReceiverHasUnsubscribed`).

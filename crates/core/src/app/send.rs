@@ -17,7 +17,7 @@ use super::content::{
 use super::statistics::StatEvent;
 use super::templates::render;
 use crate::error::{ErrorCode, SesError};
-use crate::model::{Attachment, Delivery, DeliveryJob, Message, deliver_status, send_status};
+use crate::model::{Attachment, DeliverStatus, Delivery, DeliveryJob, Message, SendStatus};
 use crate::ports::{Deliveries, Identities, Ids, JobQueue, Ports, Senders, Templates};
 use crate::types::{AccountId, Domain, EmailAddress, Mailbox, MessageId, TemplateId};
 
@@ -285,8 +285,8 @@ impl<P: Ports> Sesame<P> {
                 message_id: id.clone(),
                 recipient: r.clone(),
                 from: cmd.from.clone(),
-                send_status: send_status::OK,
-                deliver_status: deliver_status::QUEUED,
+                send_status: SendStatus::Ok,
+                deliver_status: DeliverStatus::Queued,
                 deliver_message: String::new(),
                 request_time: now,
                 deliver_time: None,

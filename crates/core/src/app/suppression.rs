@@ -20,9 +20,6 @@ pub enum Suppression {
 }
 
 impl Suppression {
-    /// The `SendStatus` a skipped recipient is recorded with (1007: blacklisted).
-    pub const SEND_STATUS: i64 = 1007;
-
     /// Short reason for status listings and `ErrMsg`.
     pub fn reason(self) -> &'static str {
         match self {

@@ -10,7 +10,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::error::StoreError;
-use crate::model::{Delivery, Message};
+use crate::model::{DeliverStatus, Delivery, Message, SendStatus};
 use crate::types::{AccountId, EmailAddress, MessageId};
 
 /// Outcome of trying to take a delivery for sending.
@@ -30,9 +30,9 @@ pub enum Claim {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// New `SendStatus`.
-    pub send_status: i64,
+    pub send_status: SendStatus,
     /// New `DeliverStatus`.
-    pub deliver_status: i64,
+    pub deliver_status: DeliverStatus,
     /// Remote reply or reason.
     pub deliver_message: String,
     /// When the attempt finished.

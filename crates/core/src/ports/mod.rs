@@ -36,7 +36,7 @@ pub use mailer::{
     SmtpReply,
 };
 pub use queue::{JobQueue, Leased};
-pub use quota::QuotaLedger;
+pub use quota::{QuotaKey, QuotaKeyError, QuotaLedger, QuotaScope, RateWindow};
 pub use resolver::{DnsError, Resolver};
 pub use schedules::{
     DueSchedules, Fired, Schedule, ScheduleName, Schedules, first_fire, latest_due, next_after,

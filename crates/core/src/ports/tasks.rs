@@ -42,6 +42,9 @@ pub enum TaskType {
 }
 
 impl TaskType {
+    /// Every type, in code order.
+    pub const ALL: [TaskType; 3] = [TaskType::Immediate, TaskType::Timed, TaskType::Recurring];
+
     /// Wire value.
     pub fn code(self) -> u64 {
         match self {
@@ -53,16 +56,12 @@ impl TaskType {
 
     /// Type of a wire value.
     pub fn from_code(code: u64) -> Option<Self> {
-        match code {
-            1 => Some(TaskType::Immediate),
-            2 => Some(TaskType::Timed),
-            3 => Some(TaskType::Recurring),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|t| t.code() == code)
     }
 }
 
-/// `TaskStatus`.
+/// `TaskStatus` (reference §6.3): every documented code. The wire and the SQLite `status`
+/// column hold [`TaskStatus::code`]; a task's JSON body holds the variant name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TaskStatus {
     /// 1: not started yet (waiting for its begin time).
@@ -78,6 +77,15 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// Every status, in code order.
+    pub const ALL: [TaskStatus; 5] = [
+        TaskStatus::Pending,
+        TaskStatus::Sending,
+        TaskStatus::PausedToday,
+        TaskStatus::Error,
+        TaskStatus::Done,
+    ];
+
     /// Wire value.
     pub fn code(self) -> u64 {
         match self {
@@ -91,14 +99,7 @@ impl TaskStatus {
 
     /// Status of a wire value.
     pub fn from_code(code: u64) -> Option<Self> {
-        match code {
-            1 => Some(TaskStatus::Pending),
-            5 => Some(TaskStatus::Sending),
-            6 => Some(TaskStatus::PausedToday),
-            7 => Some(TaskStatus::Error),
-            10 => Some(TaskStatus::Done),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|s| s.code() == code)
     }
 }
 
@@ -292,4 +293,62 @@ pub trait Tasks: Send + Sync + 'static {
         message_id: &MessageId,
         recipient: &EmailAddress,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_task_status_maps_to_one_variant_and_back() {
+        let table = [
+            (1, TaskStatus::Pending),
+            (5, TaskStatus::Sending),
+            (6, TaskStatus::PausedToday),
+            (7, TaskStatus::Error),
+            (10, TaskStatus::Done),
+        ];
+        for (code, status) in table {
+            assert_eq!(TaskStatus::from_code(code), Some(status));
+            assert_eq!(status.code(), code);
+        }
+        assert_eq!(TaskStatus::ALL.len(), table.len());
+        for code in [0, 2, 3, 4, 8, 9, 11] {
+            assert_eq!(TaskStatus::from_code(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn every_documented_task_type_maps_to_one_variant_and_back() {
+        let table = [
+            (1, TaskType::Immediate),
+            (2, TaskType::Timed),
+            (3, TaskType::Recurring),
+        ];
+        for (code, kind) in table {
+            assert_eq!(TaskType::from_code(code), Some(kind));
+            assert_eq!(kind.code(), code);
+        }
+        assert_eq!(TaskType::ALL.len(), table.len());
+        assert_eq!(TaskType::from_code(0), None);
+        assert_eq!(TaskType::from_code(4), None);
+    }
+
+    #[test]
+    fn a_task_status_is_stored_in_a_body_by_its_variant_name() {
+        let names: Vec<String> = TaskStatus::ALL
+            .iter()
+            .map(|s| serde_json::to_string(s).unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                r#""Pending""#,
+                r#""Sending""#,
+                r#""PausedToday""#,
+                r#""Error""#,
+                r#""Done""#
+            ]
+        );
+    }
 }

@@ -3,21 +3,12 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use sesame_core::StoreError;
-use sesame_core::model::{Delivery, Message, deliver_status};
+use sesame_core::model::{DeliverStatus, Delivery, Message, SendStatus};
 use sesame_core::ports::{Claim, Deliveries, DeliveryQuery, Outcome};
 use sesame_core::types::{AccountId, EmailAddress, MessageId};
 
 use super::SqliteRecords;
-use crate::codec::{bound, json, millis, opt_time, parsed, time};
-
-/// Whether a `DeliverStatus` is final; mirrors [`Delivery::is_final`], which needs a whole
-/// delivery where an outcome only has the status.
-fn is_final(status: i64) -> bool {
-    matches!(
-        status,
-        deliver_status::DELIVERED | deliver_status::DROPPED | deliver_status::REJECTED
-    )
-}
+use crate::codec::{bound, coded, json, millis, opt_time, parsed, time};
 
 /// The primary key of a delivery, owned so it can move to the blocking pool.
 pub(super) struct Key {
@@ -49,8 +40,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Delivery> {
         message_id: parsed(row, 1, MessageId::parse)?,
         recipient: parsed(row, 2, EmailAddress::parse)?,
         from: row.get(3)?,
-        send_status: row.get(4)?,
-        deliver_status: row.get(5)?,
+        send_status: coded(row, 4, SendStatus::from_code)?,
+        deliver_status: coded(row, 5, DeliverStatus::from_code)?,
         deliver_message: row.get(6)?,
         request_time: time(row, 7)?,
         deliver_time: opt_time(row, 8)?,
@@ -84,8 +75,8 @@ pub(super) fn insert_message(
             d.message_id.as_str(),
             d.recipient.as_str(),
             d.from,
-            d.send_status,
-            d.deliver_status,
+            d.send_status.code(),
+            d.deliver_status.code(),
             d.deliver_message,
             millis(d.request_time),
             d.deliver_time.map(millis),
@@ -157,12 +148,12 @@ pub(super) fn record_outcome(tx: &Transaction<'_>, key: &Key, o: &Outcome) -> ru
         key.account,
         key.message_id,
         key.recipient,
-        o.send_status,
-        o.deliver_status,
+        o.send_status.code(),
+        o.deliver_status.code(),
         o.deliver_message,
         millis(o.at),
         o.retry_at.map(millis),
-        !is_final(o.deliver_status),
+        !o.deliver_status.is_final(),
     ])?;
     Ok(())
 }

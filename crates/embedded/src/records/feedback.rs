@@ -134,7 +134,7 @@ fn record_late_bounce(
     text: &str,
     at: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
-    use sesame_core::model::deliver_status::{DROPPED, REJECTED};
+    use sesame_core::model::DeliverStatus::{Dropped, Rejected};
     let n = tx
         .prepare_cached(
             "UPDATE deliveries SET deliver_status = ?4, deliver_message = ?5, deliver_time = ?6,
@@ -146,10 +146,10 @@ fn record_late_bounce(
             key.0.as_str(),
             key.1.as_str(),
             key.2.as_str(),
-            REJECTED,
+            Rejected.code(),
             text,
             millis(at),
-            DROPPED
+            Dropped.code()
         ])?;
     Ok(n == 1)
 }

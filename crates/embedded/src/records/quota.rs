@@ -1,11 +1,12 @@
-//! The quota ledger over SQLite: one usage row per (scope, day), changed only inside an
-//! immediate (write-locked) transaction, so the read-check-write of `reserve` is atomic
-//! across every connection and process sharing the file.
+//! The quota ledger over SQLite: one usage row per key (its scope text and day text, see
+//! [`QuotaKey`]), changed only inside an immediate (write-locked) transaction, so the
+//! read-check-write of `reserve` is atomic across every connection and process sharing the
+//! file. Rows are never removed.
 
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Transaction, params};
 use sesame_core::StoreError;
-use sesame_core::ports::QuotaLedger;
+use sesame_core::ports::{QuotaKey, QuotaLedger};
 
 use super::SqliteRecords;
 use crate::codec::bound;
@@ -20,7 +21,7 @@ CREATE TABLE quota_usage (
 ) WITHOUT ROWID;
 ";
 
-/// A day as stored: `YYYY-MM-DD`, which sorts like the days.
+/// A day as stored: `YYYY-MM-DD`, which sorts like the days (as [`QuotaKey::day_text`]).
 pub(crate) fn day_text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
@@ -46,14 +47,8 @@ fn set_used(tx: &Transaction<'_>, scope: &str, day: &str, used: u64) -> rusqlite
 }
 
 impl QuotaLedger for SqliteRecords {
-    async fn reserve(
-        &self,
-        scope: &str,
-        day: NaiveDate,
-        want: u64,
-        limit: u64,
-    ) -> Result<u64, StoreError> {
-        let (scope, day) = (scope.to_owned(), day_text(day));
+    async fn reserve(&self, key: &QuotaKey, want: u64, limit: u64) -> Result<u64, StoreError> {
+        let (scope, day) = (key.scope.to_string(), key.day_text());
         // Usage is stored as a signed integer: a limit above i64::MAX is no tighter than it.
         let limit = limit.min(i64::MAX as u64);
         self.store
@@ -68,8 +63,8 @@ impl QuotaLedger for SqliteRecords {
             .await
     }
 
-    async fn release(&self, scope: &str, day: NaiveDate, n: u64) -> Result<(), StoreError> {
-        let (scope, day) = (scope.to_owned(), day_text(day));
+    async fn release(&self, key: &QuotaKey, n: u64) -> Result<(), StoreError> {
+        let (scope, day) = (key.scope.to_string(), key.day_text());
         self.store
             .write(move |tx| {
                 tx.execute(
@@ -81,8 +76,8 @@ impl QuotaLedger for SqliteRecords {
             .await
     }
 
-    async fn usage(&self, scope: &str, day: NaiveDate) -> Result<u64, StoreError> {
-        let (scope, day) = (scope.to_owned(), day_text(day));
+    async fn usage(&self, key: &QuotaKey) -> Result<u64, StoreError> {
+        let (scope, day) = (key.scope.to_string(), key.day_text());
         self.store.read(move |tx| used(tx, &scope, &day)).await
     }
 }

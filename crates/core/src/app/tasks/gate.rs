@@ -4,17 +4,17 @@
 //!   quota of each scope's plan step ([`Sesame::reserve_batch`]);
 //! - an optional daily allowance per account (`TaskSettings::daily_quota`, 0 = none).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::super::Sesame;
 use crate::error::SesError;
-use crate::ports::{Ports, QuotaLedger, Task};
+use crate::ports::{Ports, QuotaKey, QuotaLedger, QuotaScope, Task};
 use crate::types::{Domain, Mailbox};
 use crate::warmup::quota_day;
 
-/// The ledger scope of an account's batch allowance.
-pub(crate) fn account_scope(task: &Task) -> String {
-    format!("tasks:{}", task.account)
+/// The ledger counter of a task's account's batch allowance on `day`.
+pub(crate) fn allowance_key(task: &Task, day: NaiveDate) -> QuotaKey {
+    QuotaKey::new(QuotaScope::TaskAllowance(task.account.clone()), day)
 }
 
 /// The sender domain whose warm-up scopes a task's messages pass through.
@@ -65,7 +65,7 @@ impl<P: Ports> Sesame<P> {
             u64::MAX
         } else {
             let day = quota_day(now, self.settings.timezone);
-            let used = self.quota.usage(&account_scope(task), day).await?;
+            let used = self.quota.usage(&allowance_key(task, day)).await?;
             limit.saturating_sub(used)
         };
         let left = warmup.min(allowance);
@@ -101,7 +101,7 @@ impl<P: Ports> Sesame<P> {
         let day = quota_day(now, self.settings.timezone);
         Ok(self
             .quota
-            .reserve(&account_scope(task), day, want, limit)
+            .reserve(&allowance_key(task, day), want, limit)
             .await?)
     }
 
@@ -115,6 +115,6 @@ impl<P: Ports> Sesame<P> {
             return Ok(());
         }
         let day = quota_day(now, self.settings.timezone);
-        Ok(self.quota.release(&account_scope(task), day, n).await?)
+        Ok(self.quota.release(&allowance_key(task, day), n).await?)
     }
 }

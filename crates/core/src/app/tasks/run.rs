@@ -17,7 +17,7 @@ use super::super::Sesame;
 use super::super::statistics::{StatEvent, dims};
 use super::{AD_MARKER, schedule_name};
 use crate::error::SesError;
-use crate::model::{Delivery, Message, deliver_status, send_status};
+use crate::model::{DeliverStatus, Delivery, Message, SendStatus};
 use crate::ports::{
     CounterKey, Counters, Events, Lists, Ports, ReceiverDetail, ReceiverStatus, RunCounts,
     Schedules, Task, TaskDelivery, TaskStatus, TaskType, Tasks, Templates, next_after,
@@ -503,8 +503,8 @@ impl<P: Ports> Sesame<P> {
                 message_id: task.run_message_id(task.run),
                 recipient,
                 from: task.from.clone(),
-                send_status: send_status::OK,
-                deliver_status: deliver_status::QUEUED,
+                send_status: SendStatus::Ok,
+                deliver_status: DeliverStatus::Queued,
                 deliver_message: String::new(),
                 request_time: now,
                 deliver_time: None,

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::{Sesame, bounce_key, complaint_key, usage_key};
 use crate::error::{ErrorCode, SesError, StoreError};
-use crate::ports::{Ports, QuotaLedger};
+use crate::ports::{Ports, QuotaKey, QuotaLedger, QuotaScope, RateWindow};
 use crate::types::{AccountId, Domain};
 use crate::warmup::Scope;
 
@@ -87,7 +87,7 @@ impl<P: Ports> Sesame<P> {
         for scope in self.scopes_of(account, domain).await? {
             let state = self.current_state(&scope).await?;
             let plan = self.plan_named(&state.plan).await?;
-            let used = self.quota.usage(&usage_key(&scope), day).await?;
+            let used = self.quota.usage(&usage_key(&scope, day)).await?;
             left = left.min(plan.quota(state.step).saturating_sub(used));
         }
         Ok(left)
@@ -136,7 +136,7 @@ impl<P: Ports> Sesame<P> {
             // The state must exist so the rollover judges this scope's days.
             self.current_state(scope).await?;
             self.quota
-                .reserve(&usage_key(scope), day, recipients, UNLIMITED)
+                .reserve(&usage_key(scope, day), recipients, UNLIMITED)
                 .await?;
         }
         Ok(Reservation {
@@ -190,11 +190,11 @@ impl<P: Ports> Sesame<P> {
         &self,
         account: &AccountId,
         domain: &Domain,
-        key: fn(&Scope) -> String,
+        key: fn(&Scope, NaiveDate) -> QuotaKey,
     ) -> Result<(), StoreError> {
         let day = self.quota_today();
         for scope in self.scopes_of(account, domain).await? {
-            self.quota.reserve(&key(&scope), day, 1, UNLIMITED).await?;
+            self.quota.reserve(&key(&scope, day), 1, UNLIMITED).await?;
         }
         Ok(())
     }
@@ -210,7 +210,7 @@ impl<P: Ports> Sesame<P> {
         let state = self.current_state(scope).await?;
         let plan = self.plan_named(&state.plan).await?;
         self.quota
-            .reserve(&usage_key(scope), day, want, plan.quota(state.step))
+            .reserve(&usage_key(scope, day), want, plan.quota(state.step))
             .await
     }
 
@@ -219,7 +219,7 @@ impl<P: Ports> Sesame<P> {
             return;
         }
         for scope in scopes {
-            if let Err(e) = self.quota.release(&usage_key(scope), day, n).await {
+            if let Err(e) = self.quota.release(&usage_key(scope, day), n).await {
                 tracing::warn!(error = %e, scope = %scope, n, "releasing quota failed");
             }
         }
@@ -230,25 +230,35 @@ impl<P: Ports> Sesame<P> {
         let now = self.now().timestamp();
         let day = self.quota_today();
         let windows = [
-            ("s", now, settings.transactional_per_second),
-            ("m", now.div_euclid(60), settings.transactional_per_minute),
+            (RateWindow::Second(now), settings.transactional_per_second),
+            (
+                RateWindow::Minute(now.div_euclid(60)),
+                settings.transactional_per_minute,
+            ),
         ];
-        let mut taken: Vec<String> = Vec::new();
-        for (unit, window, limit) in windows {
+        let mut taken: Vec<QuotaKey> = Vec::new();
+        for (window, limit) in windows {
             if limit == 0 {
                 continue;
             }
-            let key = format!("rate/{account}/{unit}/{window}");
-            if self.quota.reserve(&key, day, 1, limit).await? == 1 {
+            let scope = QuotaScope::TransactionalRate {
+                account: account.clone(),
+                window,
+            };
+            let key = QuotaKey::new(scope, day);
+            if self.quota.reserve(&key, 1, limit).await? == 1 {
                 taken.push(key);
                 continue;
             }
             for key in &taken {
-                if let Err(e) = self.quota.release(key, day, 1).await {
+                if let Err(e) = self.quota.release(key, 1).await {
                     tracing::warn!(error = %e, "releasing a rate slot failed");
                 }
             }
-            let per = if unit == "s" { "second" } else { "minute" };
+            let per = match window {
+                RateWindow::Second(_) => "second",
+                RateWindow::Minute(_) => "minute",
+            };
             return Err(SesError::new(
                 ErrorCode::FailedOperationFrequencyLimit,
                 format!("At most {limit} emails per {per} may be sent from this account."),

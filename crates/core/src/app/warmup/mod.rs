@@ -2,10 +2,9 @@
 //! the quota gate ([`gate`]), the day rollover ([`rollover`]), plans and pool bindings
 //! ([`admin`]) and what `sesame warmup status` shows ([`status`]).
 //!
-//! Quota usage lives in the quota ledger under `warmup/<scope key>` per quota day (a day in
-//! `SESAME_TIMEZONE`); hard bounces and complaints per scope and day under
-//! `warmup-hard-bounce/…` and `warmup-complaint/…`, so the rollover can judge a day from the
-//! ledger alone.
+//! Quota usage lives in the quota ledger per scope and quota day (a day in `SESAME_TIMEZONE`),
+//! as do hard bounces and complaints ([`QuotaScope`]'s `Warmup*` counters), so the rollover
+//! can judge a day from the ledger alone.
 
 mod admin;
 mod gate;
@@ -24,23 +23,23 @@ use chrono::NaiveDate;
 
 use super::Sesame;
 use crate::error::{SesError, StoreError};
-use crate::ports::{Identities, PoolSubject, Ports, Revised, WarmupRecords};
+use crate::ports::{Identities, PoolSubject, Ports, QuotaKey, QuotaScope, Revised, WarmupRecords};
 use crate::types::{AccountId, Domain};
 use crate::warmup::{Plan, PlanName, PoolName, Scope, WarmupState, quota_day};
 
-/// Ledger scope of a warm-up scope's daily usage.
-pub(crate) fn usage_key(scope: &Scope) -> String {
-    format!("warmup/{}", scope.key())
+/// Ledger counter of a warm-up scope's sends on `day`.
+pub(crate) fn usage_key(scope: &Scope, day: NaiveDate) -> QuotaKey {
+    QuotaKey::new(QuotaScope::WarmupSent(scope.clone()), day)
 }
 
-/// Ledger scope of a warm-up scope's hard bounces.
-pub(crate) fn bounce_key(scope: &Scope) -> String {
-    format!("warmup-hard-bounce/{}", scope.key())
+/// Ledger counter of a warm-up scope's hard bounces on `day`.
+pub(crate) fn bounce_key(scope: &Scope, day: NaiveDate) -> QuotaKey {
+    QuotaKey::new(QuotaScope::WarmupHardBounces(scope.clone()), day)
 }
 
-/// Ledger scope of a warm-up scope's complaints.
-pub(crate) fn complaint_key(scope: &Scope) -> String {
-    format!("warmup-complaint/{}", scope.key())
+/// Ledger counter of a warm-up scope's complaints on `day`.
+pub(crate) fn complaint_key(scope: &Scope, day: NaiveDate) -> QuotaKey {
+    QuotaKey::new(QuotaScope::WarmupComplaints(scope.clone()), day)
 }
 
 /// Attempts at a compare-and-set before giving up on a contended state.

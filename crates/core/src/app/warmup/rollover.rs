@@ -106,9 +106,9 @@ impl<P: Ports> Sesame<P> {
     /// The figures of one scope's quota day, from the ledger.
     async fn day_stats(&self, scope: &Scope, day: NaiveDate) -> Result<DayStats, StoreError> {
         Ok(DayStats {
-            used: self.quota.usage(&usage_key(scope), day).await?,
-            hard_bounces: self.quota.usage(&bounce_key(scope), day).await?,
-            complaints: self.quota.usage(&complaint_key(scope), day).await?,
+            used: self.quota.usage(&usage_key(scope, day)).await?,
+            hard_bounces: self.quota.usage(&bounce_key(scope, day)).await?,
+            complaints: self.quota.usage(&complaint_key(scope, day)).await?,
         })
     }
 }

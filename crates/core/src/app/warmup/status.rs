@@ -88,7 +88,7 @@ impl<P: Ports> Sesame<P> {
         let plan = self.plan_named(&state.plan).await?;
         let day = self.quota_today();
         let quota = plan.quota(state.step);
-        let used = self.quota.usage(&usage_key(&scope), day).await?;
+        let used = self.quota.usage(&usage_key(&scope, day)).await?;
         let remaining = quota.saturating_sub(used);
         let policy = &self.settings.warmup.policy;
         Ok(ScopeStatus {

@@ -138,13 +138,13 @@ async fn a_pool_that_grants_less_returns_the_difference_to_the_domain() {
     let quota = &w.app.quota;
     assert_eq!(
         quota
-            .usage(&usage_key(&domain_scope(&w)), day)
+            .usage(&usage_key(&domain_scope(&w), day))
             .await
             .unwrap(),
         50
     );
     assert_eq!(
-        quota.usage(&usage_key(&pool_scope()), day).await.unwrap(),
+        quota.usage(&usage_key(&pool_scope(), day)).await.unwrap(),
         500
     );
 }
@@ -162,7 +162,7 @@ async fn transactional_mail_is_never_held_but_counts_toward_the_quota() {
     assert_eq!(
         w.app
             .quota
-            .usage(&usage_key(&domain_scope(&w)), day)
+            .usage(&usage_key(&domain_scope(&w), day))
             .await
             .unwrap(),
         700
@@ -219,7 +219,7 @@ async fn transactional_rate_limit_answers_frequency_limit_and_counts_nothing() {
     assert_eq!(
         w.app
             .quota
-            .usage(&usage_key(&domain_scope(&w)), day)
+            .usage(&usage_key(&domain_scope(&w), day))
             .await
             .unwrap(),
         3
@@ -523,7 +523,7 @@ async fn send_email_counts_toward_the_quota_and_its_rate_limit_refuses_with_noth
     assert_eq!(
         w.app
             .quota
-            .usage(&usage_key(&domain_scope(&w)), day)
+            .usage(&usage_key(&domain_scope(&w), day))
             .await
             .unwrap(),
         2,

@@ -7,8 +7,8 @@ use std::task::Poll;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::model::{
-    ApiKey, Delivery, DkimAlgorithm, DkimKey, DkimKeyState, Identity, Message, Sender, Template,
-    deliver_status, send_status,
+    ApiKey, DeliverStatus, Delivery, DkimAlgorithm, DkimKey, DkimKeyState, Identity, Message,
+    SendStatus, Sender, Template,
 };
 use crate::types::{
     AccountId, DisplayName, Domain, EmailAddress, Mailbox, MessageId, SecretId, TemplateId,
@@ -181,8 +181,8 @@ pub(crate) fn delivery(
         message_id: message_id(id),
         recipient: addr(recipient),
         from: "noreply@mail.example.com".to_owned(),
-        send_status: send_status::OK,
-        deliver_status: deliver_status::QUEUED,
+        send_status: SendStatus::Ok,
+        deliver_status: DeliverStatus::Queued,
         deliver_message: String::new(),
         request_time: at,
         deliver_time: None,

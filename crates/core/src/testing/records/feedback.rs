@@ -104,14 +104,14 @@ impl Feedback for InMemoryRecords {
         deliver_message: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        use crate::model::deliver_status::{DROPPED, REJECTED};
+        use crate::model::DeliverStatus::{Dropped, Rejected};
         let mut state = lock(&self.state);
         let found = state.deliveries.iter_mut().find(|d| {
             &d.account == account && &d.message_id == message_id && &d.recipient == recipient
         });
         match found {
-            Some(d) if !matches!(d.deliver_status, DROPPED | REJECTED) => {
-                d.deliver_status = REJECTED;
+            Some(d) if !matches!(d.deliver_status, Dropped | Rejected) => {
+                d.deliver_status = Rejected;
                 d.deliver_message = deliver_message.to_owned();
                 d.deliver_time = Some(at);
                 d.claimed_until = None;

@@ -2,7 +2,7 @@
 
 use super::super::fixtures::{account, join_all, message, message_id, t};
 use super::{fetch, sorted};
-use crate::model::{Delivery, deliver_status, send_status};
+use crate::model::{DeliverStatus, Delivery, SendStatus};
 use crate::ports::{Claim, Deliveries, Outcome};
 use crate::types::AccountId;
 
@@ -34,9 +34,9 @@ async fn claim<R: Deliveries>(
         .expect("claim")
 }
 
-fn outcome(deliver: i64, text: &str, at: i64) -> Outcome {
+fn outcome(deliver: DeliverStatus, text: &str, at: i64) -> Outcome {
     Outcome {
-        send_status: send_status::OK,
+        send_status: SendStatus::Ok,
         deliver_status: deliver,
         deliver_message: text.to_owned(),
         at: t(at),
@@ -88,10 +88,10 @@ pub async fn claim_of_a_final_delivery_is_already_final<R: Deliveries>(r: &R) {
     ];
     insert(r, &a, "m-1", &rcpts, 10).await;
     let statuses = [
-        deliver_status::DELIVERED,
-        deliver_status::DROPPED,
-        deliver_status::REJECTED,
-        deliver_status::DELAYED,
+        DeliverStatus::Delivered,
+        DeliverStatus::Dropped,
+        DeliverStatus::Rejected,
+        DeliverStatus::Delayed,
     ];
     for (rcpt, status) in rcpts.iter().zip(statuses) {
         assert!(matches!(
@@ -155,12 +155,12 @@ pub async fn record_outcome_sets_status_and_releases_the_claim<R: Deliveries>(r:
         Claim::Claimed(_)
     ));
     let delayed = Outcome {
-        send_status: send_status::OK,
-        ..outcome(deliver_status::DELAYED, "451 4.3.0 try later", 110)
+        send_status: SendStatus::Ok,
+        ..outcome(DeliverStatus::Delayed, "451 4.3.0 try later", 110)
     };
     record(r, &a, "m-1", RCPT, &delayed).await;
     let expected = Delivery {
-        deliver_status: deliver_status::DELAYED,
+        deliver_status: DeliverStatus::Delayed,
         deliver_message: "451 4.3.0 try later".to_owned(),
         deliver_time: Some(t(110)),
         attempts: 1,
@@ -174,8 +174,8 @@ pub async fn record_outcome_sets_status_and_releases_the_claim<R: Deliveries>(r:
         matches!(claim(r, &a, "m-1", RCPT, 120, 220).await, Claim::Claimed(d) if d.attempts == 2)
     );
     let failed = Outcome {
-        send_status: send_status::TIMED_OUT,
-        ..outcome(deliver_status::DROPPED, "gave up", 130)
+        send_status: SendStatus::TimedOut,
+        ..outcome(DeliverStatus::Dropped, "gave up", 130)
     };
     record(r, &a, "m-1", RCPT, &failed).await;
     let stored = fetch(r, &a, "m-1", RCPT).await.expect("stored");
@@ -185,11 +185,7 @@ pub async fn record_outcome_sets_status_and_releases_the_claim<R: Deliveries>(r:
             stored.deliver_status,
             stored.deliver_time
         ),
-        (
-            send_status::TIMED_OUT,
-            deliver_status::DROPPED,
-            Some(t(130))
-        )
+        (SendStatus::TimedOut, DeliverStatus::Dropped, Some(t(130)))
     );
 }
 
@@ -207,7 +203,7 @@ pub async fn record_outcome_never_overwrites_a_final_status<R: Deliveries>(r: &R
         &a,
         "m-1",
         RCPT,
-        &outcome(deliver_status::DELIVERED, "250 ok", 110),
+        &outcome(DeliverStatus::Delivered, "250 ok", 110),
     )
     .await;
     let settled = fetch(r, &a, "m-1", RCPT).await.expect("stored");
@@ -216,7 +212,7 @@ pub async fn record_outcome_never_overwrites_a_final_status<R: Deliveries>(r: &R
         &a,
         "m-1",
         RCPT,
-        &outcome(deliver_status::DELAYED, "451 late", 120),
+        &outcome(DeliverStatus::Delayed, "451 late", 120),
     )
     .await;
     record(
@@ -224,7 +220,7 @@ pub async fn record_outcome_never_overwrites_a_final_status<R: Deliveries>(r: &R
         &a,
         "m-1",
         RCPT,
-        &outcome(deliver_status::REJECTED, "550 late", 130),
+        &outcome(DeliverStatus::Rejected, "550 late", 130),
     )
     .await;
     assert_eq!(fetch(r, &a, "m-1", RCPT).await, Some(settled));
@@ -242,7 +238,7 @@ pub async fn record_outcome_of_another_account_changes_nothing<R: Deliveries>(r:
         &b,
         "m-1",
         RCPT,
-        &outcome(deliver_status::DELIVERED, "250 ok", 110),
+        &outcome(DeliverStatus::Delivered, "250 ok", 110),
     )
     .await;
     record(
@@ -250,7 +246,7 @@ pub async fn record_outcome_of_another_account_changes_nothing<R: Deliveries>(r:
         &a,
         "m-2",
         RCPT,
-        &outcome(deliver_status::DELIVERED, "250 ok", 110),
+        &outcome(DeliverStatus::Delivered, "250 ok", 110),
     )
     .await;
     assert_eq!(fetch(r, &a, "m-1", RCPT).await, Some(held));
@@ -267,7 +263,7 @@ pub async fn record_outcome_with_retry_at_holds_the_delivery_until_then<R: Deliv
     ));
     let later = Outcome {
         retry_at: Some(t(300)),
-        ..outcome(deliver_status::DELAYED, "421 busy", 110)
+        ..outcome(DeliverStatus::Delayed, "421 busy", 110)
     };
     record(r, &a, "m-1", RCPT, &later).await;
     let stored = fetch(r, &a, "m-1", RCPT).await.expect("stored");
@@ -309,7 +305,7 @@ pub async fn stale_deliveries_are_pending_and_unheld_before_the_cutoff<R: Delive
         &a,
         "m-1",
         "z@example.com",
-        &outcome(deliver_status::DELIVERED, "250 ok", 31),
+        &outcome(DeliverStatus::Delivered, "250 ok", 31),
     )
     .await;
     assert!(matches!(
@@ -322,7 +318,7 @@ pub async fn stale_deliveries_are_pending_and_unheld_before_the_cutoff<R: Delive
     ));
     let retry = Outcome {
         retry_at: Some(t(45)),
-        ..outcome(deliver_status::DELAYED, "451 later", 7)
+        ..outcome(DeliverStatus::Delayed, "451 later", 7)
     };
     record(r, &a, "m-4", "v@example.com", &retry).await;
     let w = fetch(r, &b, "m-3", "w@example.com").await.expect("w");

@@ -4,7 +4,7 @@ use super::super::fixtures::account;
 use super::day::{ARF, DSN, Day, fill, volume};
 use super::{addr, at};
 use crate::app::{StatEvent, StatisticsQuery};
-use crate::model::deliver_status;
+use crate::model::{DeliverStatus, SendStatus};
 use crate::ports::EventKind;
 use crate::testing::{AllRecords, RecordingMailer};
 
@@ -38,7 +38,7 @@ pub async fn a_scripted_day_gives_the_hand_computed_statistics<R: AllRecords + C
     d.run_jobs().await;
     assert_eq!(
         d.status(&id, "bob@gmail.com").await.deliver_status,
-        deliver_status::REJECTED
+        DeliverStatus::Rejected
     );
 
     // Opens count every human open, once per hit id; a replayed hit counts nothing.
@@ -131,7 +131,7 @@ pub async fn a_dsn_suppresses_exactly_its_recipient<R: AllRecords + Clone>(r: &R
     );
     assert_eq!(
         d.status(&id, "bob@gmail.com").await.deliver_status,
-        deliver_status::DELIVERED
+        DeliverStatus::Delivered
     );
 
     let results = d.app.ingest_feedback(&d.acme, &dsn).await.unwrap();
@@ -142,7 +142,7 @@ pub async fn a_dsn_suppresses_exactly_its_recipient<R: AllRecords + Clone>(r: &R
     );
     assert!(results[0].suppressed);
     let bob = d.status(&id, "bob@gmail.com").await;
-    assert_eq!(bob.deliver_status, deliver_status::REJECTED);
+    assert_eq!(bob.deliver_status, DeliverStatus::Rejected);
     assert!(
         bob.deliver_message.contains("5.1.1"),
         "{}",
@@ -150,11 +150,11 @@ pub async fn a_dsn_suppresses_exactly_its_recipient<R: AllRecords + Clone>(r: &R
     );
     assert_eq!(
         d.status(&id, "ann@gmail.com").await.deliver_status,
-        deliver_status::DELIVERED
+        DeliverStatus::Delivered
     );
     assert_eq!(
         d.status(&id, "cat@qq.com").await.deliver_status,
-        deliver_status::DELIVERED
+        DeliverStatus::Delivered
     );
     assert_eq!(d.blocked().await, ["bob@gmail.com"]);
 
@@ -315,7 +315,7 @@ pub async fn synchronous_replies_are_classified_and_only_hard_bounces_suppress<
         .unwrap();
     d.run_jobs().await;
     let gone = d.status(&id, "gone@gmail.com").await;
-    assert_eq!(gone.deliver_status, deliver_status::REJECTED);
+    assert_eq!(gone.deliver_status, DeliverStatus::Rejected);
     assert!(
         gone.deliver_message
             .ends_with("(hard bounce: unknown-user)"),
@@ -325,7 +325,7 @@ pub async fn synchronous_replies_are_classified_and_only_hard_bounces_suppress<
     let spam = d.status(&id, "spam@qq.com").await;
     assert_eq!(
         (spam.deliver_status, spam.send_status),
-        (deliver_status::REJECTED, 1008)
+        (DeliverStatus::Rejected, SendStatus::SenderRejected)
     );
     assert!(
         spam.deliver_message.contains("soft bounce: blocked"),
@@ -335,7 +335,7 @@ pub async fn synchronous_replies_are_classified_and_only_hard_bounces_suppress<
     let grey = d.status(&id, "grey@qq.com").await;
     assert_eq!(
         grey.deliver_status,
-        deliver_status::DELAYED,
+        DeliverStatus::Delayed,
         "{}",
         grey.deliver_message
     );

@@ -14,8 +14,8 @@ use crate::app::{BatchSendCommand, DeliveryReport, TaskSettings, TemplateInput, 
 use crate::error::ErrorCode;
 use crate::model::DeliveryJob;
 use crate::ports::{
-    BounceBlock, Clock, CustomBlock, JobQueue, NewDetail, Receiver, ReceiverId, ReceiverStatus,
-    Schedules, Task, TaskId, TaskQuery, TaskStatus, UploadStart,
+    BounceBlock, Clock, CustomBlock, JobQueue, NewDetail, QuotaKey, QuotaScope, Receiver,
+    ReceiverId, ReceiverStatus, Schedules, Task, TaskId, TaskQuery, TaskStatus, UploadStart,
 };
 use crate::settings::Settings;
 use crate::testing::{AllRecords, WithRecords};
@@ -159,8 +159,8 @@ impl<R: AllRecords> World<R> {
         seen
     }
 
-    fn usage_key(&self) -> String {
-        format!("tasks:{}", self.account)
+    fn usage_key(&self, day: NaiveDate) -> QuotaKey {
+        QuotaKey::new(QuotaScope::TaskAllowance(self.account.clone()), day)
     }
 }
 
@@ -252,7 +252,7 @@ pub async fn a_crash_between_writing_jobs_and_advancing_the_cursor_neither_skips
     assert!(jobs.values().all(|n| *n == 1), "no job enqueued twice");
     let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
     assert_eq!(
-        w.app.quota.usage(&w.usage_key(), day).await.unwrap(),
+        w.app.quota.usage(&w.usage_key(day)).await.unwrap(),
         25,
         "quota reserved again for the repeated chunk was given back"
     );

@@ -4,6 +4,7 @@
 use chrono::{Duration as ChronoDuration, TimeZone, Utc};
 
 use super::addr;
+use crate::model::{DeliverStatus, SendStatus};
 use crate::ports::{Deliveries, ReceiverId, Task, TaskId, TaskQuery, TaskStatus, Tasks};
 use crate::testing::conformance::join_all;
 use crate::types::AccountId;
@@ -235,8 +236,8 @@ pub async fn task_deliveries_are_inserted_only_if_absent<T: Tasks + Deliveries>(
             message_id: message.id.clone(),
             recipient: addr(who),
             from: "news@example.com".into(),
-            send_status: 0,
-            deliver_status: 0,
+            send_status: SendStatus::Ok,
+            deliver_status: DeliverStatus::Queued,
             deliver_message: String::new(),
             request_time: now,
             deliver_time: None,
