@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use sesame_core::model::{ApiKey, DeliverStatus, SendStatus};
-use sesame_core::ports::{Claim, Deliveries, JobQueue, Keys, Outcome, Sequences};
+use sesame_core::ports::{
+    Claim, Deliveries, JobQueue, Keys, Outcome, QuotaKey, QuotaLedger, Sequences,
+};
 use sesame_core::types::{AccountId, EmailAddress, MessageId, SecretId};
 use sesame_embedded::{Durability, OpenError, SqliteStore, StoreOptions};
 
@@ -180,6 +182,70 @@ async fn claims_from_two_stores_on_one_file_have_one_winner() {
         .await
         .expect("claim");
     assert_eq!(again, Claim::AlreadyFinal);
+}
+
+/// The status columns hold the documented numbers, and a number that is no documented
+/// status is reported, not guessed at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_are_stored_as_their_codes_and_an_unknown_code_is_corrupt() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sesame.db");
+    let store = SqliteStore::open(&path).expect("open");
+    let account = AccountId::parse("acct-a").expect("account");
+    let rcpt = EmailAddress::parse("x@example.com").expect("address");
+    let message = message(&account, &rcpt);
+    let delivery = sesame_core::model::Delivery {
+        account: account.clone(),
+        message_id: message.id.clone(),
+        recipient: rcpt.clone(),
+        from: "noreply@example.com".to_owned(),
+        send_status: SendStatus::SenderRejected,
+        deliver_status: DeliverStatus::Delayed,
+        deliver_message: String::new(),
+        request_time: at(0),
+        deliver_time: None,
+        attempts: 0,
+        claimed_until: None,
+    };
+    let records = store.records();
+    records
+        .insert_message(&message, &[delivery])
+        .await
+        .expect("insert");
+    let raw = rusqlite::Connection::open(&path).expect("raw open");
+    let codes: (i64, i64) = raw
+        .query_row(
+            "SELECT send_status, deliver_status FROM deliveries",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    assert_eq!(codes, (1008, 8));
+    raw.execute("UPDATE deliveries SET send_status = 1012", [])
+        .expect("corrupt");
+    let claim = records
+        .claim(&account, &message.id, &rcpt, at(10), at(70))
+        .await;
+    assert!(claim.is_err(), "{claim:?}");
+}
+
+/// A quota-ledger row is keyed by the key's scope text and day text, the formats existing
+/// files hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_rows_are_keyed_by_the_scope_and_day_texts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sesame.db");
+    let store = SqliteStore::open(&path).expect("open");
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 5, 1).expect("day");
+    let key = QuotaKey::new("tasks:acct-a".parse().expect("scope"), day);
+    store.records().reserve(&key, 3, 10).await.expect("reserve");
+    let raw = rusqlite::Connection::open(&path).expect("raw open");
+    let row: (String, String, i64) = raw
+        .query_row("SELECT scope, day, used FROM quota_usage", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .expect("row");
+    assert_eq!(row, ("tasks:acct-a".to_owned(), "2024-05-01".to_owned(), 3));
 }
 
 fn message(account: &AccountId, rcpt: &EmailAddress) -> sesame_core::model::Message {
