@@ -11,9 +11,11 @@
 //!
 //! Adapters store a key as two texts, [`QuotaScope`]'s `Display` (e.g.
 //! `warmup/domain/acme/mail.example.com`) and [`QuotaKey::day_text`] (`2026-12-05`); those
-//! strings are the stored format, so changing a rendering loses the counts of the day. A
-//! day's counters are kept at least 40 days (DynamoDB then removes them by TTL; SQLite and
-//! the in-memory fake keep them); nothing reads a day that old.
+//! strings are the stored format, so changing a rendering loses the counts of the day.
+//! DynamoDB removes a day's counters by TTL 40 days after it, where they then read 0; SQLite
+//! and the in-memory fake keep them. Only the warm-up rollover reads past days, normally the
+//! day after (the scheduler rolls every scope daily): a day first judged more than 40 days
+//! late counts as idle on DynamoDB.
 
 use std::fmt;
 use std::future::Future;
@@ -31,8 +33,8 @@ use crate::warmup::Scope;
 /// applied (a store client retries a call it did not hear back from, which can apply it
 /// twice). A reservation applied unbeknown to the caller only wastes allowance for the day;
 /// a release applied twice gives back too much. So callers treat a failed reservation as
-/// granting nothing, release only what they were granted, and log a failed release rather
-/// than retry it.
+/// granting nothing, release only what they were granted, and never retry a failed release
+/// (it is logged, or reported to the caller).
 pub trait QuotaLedger: Send + Sync + 'static {
     /// Grants up to `want` units of `key`'s counter, never letting its usage exceed `limit`:
     /// returns how many were granted, `0..=want`. When only part of `want` fits, that part
