@@ -3,9 +3,11 @@
 #
 # From a clean checkout on a Debian 12 machine (root; apt and PyPI reachable) it installs what
 # the tests need, then runs, in order and stopping at the first failure:
-#   formatting, clippy, one build of every target, the Rust tests, the end-to-end suite
-#   (the real `sesame serve` driven by the official Tencent Cloud SDK and tccli, delivering to
-#   an SMTP server on loopback).
+#   formatting, clippy, the template checks (`sam validate --lint`), one build of every target,
+#   `sam build` of template.yaml for this machine's architecture (reusing that build), the Rust
+#   tests, the end-to-end suite (the real `sesame serve` driven by the official Tencent Cloud
+#   SDK and tccli, delivering to an SMTP server on loopback; the Lambda functions as `sam build`
+#   made them, under a Lambda Runtime API stand-in).
 # Reruns are fast: apt and pip are skipped when nothing is missing or changed.
 #
 # Environment:
@@ -68,6 +70,18 @@ fi
 export SESAME_TEST_PYTHON=$ROOT/.venv/bin/python # Rust tests spawn aiosmtpd with it
 
 # ---------------------------------------------------------------------------------------------
+# Every cargo step builds for the host's target triple given explicitly, as cargo-lambda always
+# does: `sam build` below then finds the dependency tree already compiled (in
+# target/<triple>/debug) instead of compiling it a second time.
+HOST=$(rustc -vV | sed -n 's/^host: //p')
+case $HOST in
+x86_64-unknown-linux-gnu) ARCHITECTURE=x86_64 ;;
+aarch64-unknown-linux-gnu) ARCHITECTURE=arm64 ;;
+*) echo "no Lambda architecture for host $HOST" >&2; exit 1 ;;
+esac
+export CARGO_BUILD_TARGET=$HOST
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}/$HOST
+
 banner "cargo fmt --check"
 cargo fmt --all --check
 
@@ -75,17 +89,35 @@ banner "cargo clippy"
 # --all-features is safe: the only feature (sesame-core/testing) adds fakes, it removes nothing.
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
+banner "sam validate --lint (template.yaml)"
+# The SAM CLI and cfn-lint from .venv, offline (no telemetry, no version check).
+sam() {
+    SAM_CLI_TELEMETRY=0 HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 NO_PROXY= \
+        https_proxy=http://127.0.0.1:9 http_proxy=http://127.0.0.1:9 no_proxy= \
+        PATH="$ROOT/.venv/bin:$PATH" "$ROOT/.venv/bin/sam" "$@"
+}
+sam validate --lint --config-file infra/samconfig.toml
+
 banner "cargo build"
-# One build of everything (tests included), so `cargo test` below only runs them and the
-# end-to-end suite finds target/debug/sesame.
+# One build of everything (tests included), so `cargo test` below only runs them, `sam build`
+# reuses it and the end-to-end suite finds target/<triple>/debug/sesame.
 cargo build --workspace --all-targets --locked
+
+banner "sam build (template.yaml, Architecture=$ARCHITECTURE)"
+# How a deployment builds the functions (infra/README.md), with two differences that keep it
+# to the build above: SAM_BUILD_MODE=debug (cargo-lambda without --release: the dev profile,
+# not the release profile's fat LTO) and plain cargo for the native target instead of zig.
+# The network is shut (a dead proxy, cargo offline): everything it needs is already here.
+# The four `bootstrap` files land in .aws-sam/build/<LogicalId>/; tests/e2e runs them.
+SAM_BUILD_MODE=debug CARGO_LAMBDA_COMPILER=cargo CARGO_NET_OFFLINE=true \
+    sam build --config-file infra/samconfig.toml --parameter-overrides "Architecture=$ARCHITECTURE"
 
 banner "cargo test"
 cargo test --workspace --locked
 
 # ---------------------------------------------------------------------------------------------
 banner "End-to-end (pytest tests/e2e)"
-export SESAME_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/sesame
+export SESAME_BIN=$TARGET_DIR/debug/sesame
 # shellcheck disable=SC2086 # PYTEST_ARGS is a word list on purpose
 .venv/bin/python -m pytest tests/e2e -ra ${PYTEST_ARGS:-}
 

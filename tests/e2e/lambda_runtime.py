@@ -3,8 +3,8 @@
 * `RuntimeApi`: a stand-in for the Lambda Runtime API (`/2018-06-01/runtime/...`): the
   function long-polls `invocation/next`, gets the event with the `Lambda-Runtime-*` headers,
   and posts its response or error back. One per function process.
-* `LambdaFunction`: one binary (`target/debug/api`, ...) started with the variables Lambda
-  sets (`AWS_LAMBDA_RUNTIME_API`, `AWS_LAMBDA_FUNCTION_NAME`, ...) plus the function's own;
+* `LambdaFunction`: one binary (the `bootstrap` that `sam build` made of `api`, ...: see
+  `sam_artifact`) started with the variables Lambda sets (`AWS_LAMBDA_RUNTIME_API`, `AWS_LAMBDA_FUNCTION_NAME`, ...) plus the function's own;
   `invoke(event)` hands it one event and returns its response. It also measures what the
   benchmark reports: time from process start to the first poll (the cold init) and peak RSS.
 * `FunctionUrlFront`: an HTTP server turning each request into a function URL event (payload
@@ -50,8 +50,31 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+# The template's logical id of each function (template.yaml, `BuildProperties: Binary`).
+LOGICAL_IDS = {"api": "ApiFunction", "deliver": "DeliverFunction", "scheduler": "SchedulerFunction", "track": "TrackFunction"}
+
+
+def sam_build_dir() -> Path:
+    """Where `sam build` puts its artifacts: `.aws-sam/build` (or `$SESAME_SAM_BUILD_DIR`)."""
+    return Path(os.environ.get("SESAME_SAM_BUILD_DIR", REPO / ".aws-sam" / "build"))
+
+
+def sam_artifact(name: str) -> Path:
+    """`.aws-sam/build/<LogicalId>/bootstrap`: function `name` as `sam build` made it for
+    template.yaml, the file a deployment uploads (scripts/test.sh runs `sam build` for this
+    machine's architecture first); raises if it is not there."""
+    path = sam_build_dir() / LOGICAL_IDS[name] / "bootstrap"
+    if not path.is_file():
+        raise RuntimeError(
+            f"{path} not found: run `sam build --parameter-overrides Architecture=x86_64` "
+            "(see scripts/test.sh) first"
+        )
+    return path
+
+
 def function_binary(name: str, profile: str = "debug") -> Path:
-    """`target/<profile>/<name>` (or `$CARGO_TARGET_DIR/...`); raises if it was not built."""
+    """`target/<profile>/<name>` (or `$CARGO_TARGET_DIR/...`), a plain cargo build (the
+    benchmark's); raises if it was not built."""
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
     path = target / profile / name
     if not path.is_file():

@@ -24,7 +24,7 @@ import dkim
 import pytest
 
 from harness import Api, new_master_key, prepare_sending, send_template, sesame_bin, shanghai_today
-from lambda_runtime import FunctionUrlFront, LambdaFunction, Moto, function_binary, sqs_event
+from lambda_runtime import FunctionUrlFront, LambdaFunction, Moto, sam_artifact, sqs_event
 
 ACCOUNT = "e2e"
 DOMAIN = "mail.sesame-lambda-e2e.com"
@@ -40,7 +40,7 @@ class LambdaStack:
     def __init__(self, root: Path, relay: str):
         self.root = root
         self.master_key = new_master_key()
-        binaries = {fn: function_binary(fn) for fn in ("api", "deliver")}  # fail before starting anything
+        binaries = {fn: sam_artifact(fn) for fn in ("api", "deliver")}  # fail before starting anything
         self.moto = Moto(root).start()
         try:
             self._start(binaries, relay)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from harness import SHANGHAI, Api, prepare_sending
-from lambda_runtime import LambdaFunction, function_binary
+from lambda_runtime import LambdaFunction, sam_artifact
 from test_lambda_emulator import LambdaStack
 from test_tasks import _begin, _extension, _group, _msg, _task, _text
 
@@ -41,11 +41,11 @@ class TaskStack(LambdaStack):
         # The API creates schedules: restart it with a target to give them.
         self.api_fn.stop()
         self.api_fn = LambdaFunction(
-            "sesame-api", function_binary("api"), {**self.api_fn.extra_env, **schedule_env}, self.root, memory_mb=512
+            "sesame-api", sam_artifact("api"), {**self.api_fn.extra_env, **schedule_env}, self.root, memory_mb=512
         )
         self.front.function = self.api_fn
         self.scheduler_fn = LambdaFunction(
-            "sesame-scheduler", function_binary("scheduler"), {**self.deliver_fn.extra_env, **schedule_env},
+            "sesame-scheduler", sam_artifact("scheduler"), {**self.deliver_fn.extra_env, **schedule_env},
             self.root, memory_mb=256,
         )
         for fn in (self.api_fn, self.scheduler_fn):
