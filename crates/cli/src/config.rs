@@ -1,14 +1,14 @@
-//! The typed configuration of `sesame`, read once at start from flags and environment
-//! variables (flags win). Every invalid variable is reported together in one error.
+//! The typed configuration of `sesame serve` and the local admin commands: the shared
+//! variables (`sesame-config`, as every Sesame process reads them) plus the extras only the
+//! local server has (listeners, worker and tick periods, SQLite durability, the tracking
+//! recorder's buffer). Flags win over their variables; every invalid variable is reported
+//! together in one error.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use chrono_tz::Tz;
-
+use sesame_config::{Deployment, Env, Pools, Reader, Secret, decode_master_key};
 use sesame_core::settings::Settings;
 
 /// Everything `sesame serve` and the admin commands need.
@@ -36,152 +36,168 @@ pub struct Config {
     pub recheck_every: Duration,
     /// Period of the batch-task tick (starting due runs, expanding chunks).
     pub tick_every: Duration,
-    /// Core policy settings.
+    /// Core policy settings (`warmup.pools` is filled in when the deployment is wired).
     pub settings: Settings,
     /// Where and how the tracking routes are served (their core settings are in `settings`).
-    pub tracking: crate::tracking_config::TrackingConfig,
-    /// Relays of the dedicated sending pools (their names and hosts are in `settings.warmup`).
+    pub tracking: TrackingConfig,
+    /// Relays of the dedicated sending pools.
     pub pools: sesame_mail::PoolsConfig,
 }
 
-/// Reads an environment variable, treating empty as unset.
-pub fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+/// How `sesame serve` runs the tracking edge.
+#[derive(Debug, Clone)]
+pub struct TrackingConfig {
+    /// A separate listener for the tracking routes (`SESAME_TRACKING_LISTEN`); `None` serves
+    /// them on the API listener.
+    pub listen: Option<SocketAddr>,
+    /// Hits the background recorder buffers before dropping (`SESAME_TRACKING_BUFFER`).
+    pub buffer: usize,
 }
 
-struct Reader {
-    errors: Vec<String>,
-}
-
-impl Reader {
-    fn parse<T: std::str::FromStr>(&mut self, name: &str, default: T) -> T {
-        match env(name) {
-            None => default,
-            Some(raw) => raw.parse().unwrap_or_else(|_| {
-                self.errors.push(format!("{name}={raw:?} is not valid"));
-                default
-            }),
-        }
-    }
+/// The log filter (`SESAME_LOG`, `tracing` env-filter syntax) and whether logs are JSON
+/// (`SESAME_LOG_FORMAT=json`). Read before anything else, and never refused: a bad filter
+/// falls back to `info` when the subscriber is built.
+pub fn logging(r: &mut Reader) -> (Option<String>, bool) {
+    let filter = r.get("SESAME_LOG");
+    let json = r.get("SESAME_LOG_FORMAT").as_deref() == Some("json");
+    (filter, json)
 }
 
 impl Config {
     /// Reads the configuration. `data_dir` and `listen` come from flags that already fell
     /// back to their environment variables and defaults.
-    pub fn load(data_dir: PathBuf, listen: &str) -> Result<Self, String> {
-        let mut r = Reader { errors: Vec::new() };
+    pub fn load(data_dir: PathBuf, listen: &str, env: &Env) -> Result<Self, String> {
+        let mut r = env.reader();
+        let config = Self::read(&mut r, data_dir, listen);
+        r.finish(config).map_err(|e| e.to_string())
+    }
+
+    /// The shared variables, then local mode's extras, into `r`.
+    pub fn read(r: &mut Reader, data_dir: PathBuf, listen: &str) -> Self {
         let listen: SocketAddr = listen.parse().unwrap_or_else(|_| {
-            r.errors
-                .push(format!("listen address {listen:?} is not host:port"));
+            r.problem(format!("listen address {listen:?} is not host:port"));
             SocketAddr::from(([127, 0, 0, 1], 8080))
         });
-        let master_key =
-            env("SESAME_MASTER_KEY").and_then(|raw| match STANDARD.decode(raw.trim()) {
-                Ok(k) if k.len() == 32 => Some(k),
-                _ => {
-                    r.errors
-                        .push("SESAME_MASTER_KEY must be base64 of 32 bytes".into());
-                    None
-                }
-            });
-        let timezone: Tz = r.parse("SESAME_TIMEZONE", chrono_tz::Asia::Shanghai);
-        let hostname = env("SESAME_HOSTNAME").unwrap_or_else(|| "localhost".into());
-        let return_path_domain =
-            env("SESAME_RETURN_PATH_DOMAIN").and_then(
-                |raw| match sesame_core::types::Domain::parse(raw.trim()) {
-                    Ok(d) => Some(d.as_str().to_owned()),
-                    Err(_) => {
-                        r.errors
-                            .push(format!("SESAME_RETURN_PATH_DOMAIN={raw:?} is not a domain"));
-                        None
-                    }
-                },
-            );
-        let defaults = Settings::default();
-        let settings = Settings {
-            timezone,
-            max_attempts: r.parse("SESAME_MAX_ATTEMPTS", defaults.max_attempts),
-            retry_base: Duration::from_secs(r.parse("SESAME_RETRY_BASE_SECS", 30)),
-            retry_cap: Duration::from_secs(r.parse("SESAME_RETRY_CAP_SECS", 3600)),
-            claim_window: Duration::from_secs(r.parse("SESAME_CLAIM_WINDOW_SECS", 120)),
-            spf_include: env("SESAME_SPF_INCLUDE").unwrap_or_else(|| format!("a:{hostname}")),
-            hostname,
-            return_path_domain,
-            tasks: sesame_core::app::TaskSettings {
-                daily_quota: r.parse("SESAME_DAILY_QUOTA", defaults.tasks.daily_quota),
-                chunk: r.parse("SESAME_TASK_CHUNK", defaults.tasks.chunk),
-                chunks_per_tick: r.parse(
-                    "SESAME_TASK_CHUNKS_PER_TICK",
-                    defaults.tasks.chunks_per_tick,
-                ),
-            },
-            ..defaults
-        };
-        let relay = env("SESAME_RELAY");
-        let dns_server = env("SESAME_DNS_SERVER").and_then(|raw| {
-            // A bare address means the standard DNS port.
-            let parsed = raw.parse::<SocketAddr>().or_else(|_| {
-                raw.parse::<std::net::IpAddr>()
-                    .map(|ip| SocketAddr::new(ip, 53))
-            });
-            match parsed {
-                Ok(addr) => Some(addr),
-                Err(_) => {
-                    r.errors
-                        .push(format!("SESAME_DNS_SERVER={raw:?} is not ip or ip:port"));
-                    None
-                }
+        let shared = sesame_config::Config::read(r, Deployment::Local);
+        let tracking_listen = r.get("SESAME_TRACKING_LISTEN").and_then(|raw| {
+            let addr = raw.trim().parse::<SocketAddr>().ok();
+            if addr.is_none() {
+                r.problem(format!("SESAME_TRACKING_LISTEN={raw:?} is not host:port"));
             }
+            addr
         });
+        let buffer: u64 = r.parse_with("SESAME_TRACKING_BUFFER", 1 << 20, "is not a number");
         let recheck_secs: u64 = r.parse("SESAME_RECHECK_SECS", 3600);
         let tick_ms: u64 = r.parse("SESAME_TICK_MS", 2000);
-        let tracking = crate::tracking_config::TrackingConfig::load(listen, &mut r.errors);
-        let warmup = crate::warmup_config::WarmupConfig::load(relay.as_deref(), &mut r.errors);
-        let config = Config {
-            data_dir,
-            listen,
-            relay,
-            relay_pool: r.parse("SESAME_RELAY_POOL", 16),
-            master_key,
-            workers: r.parse("SESAME_WORKERS", 64),
-            max_body_bytes: r.parse("SESAME_MAX_BODY_BYTES", 10 * 1024 * 1024),
-            sync_full: r.parse("SESAME_SYNC_FULL", false),
-            dns_server,
-            recheck_every: Duration::from_secs(recheck_secs),
-            tick_every: Duration::from_millis(tick_ms),
-            settings: Settings {
-                tracking: tracking.settings.clone(),
-                warmup: warmup.settings,
-                ..settings
-            },
-            tracking,
-            pools: warmup.pools,
-        };
-        if config.settings.max_attempts == 0 {
-            r.errors
-                .push("SESAME_MAX_ATTEMPTS must be at least 1".into());
-        }
+        let workers = r.parse("SESAME_WORKERS", 64);
+        let sync_full = r.parse("SESAME_SYNC_FULL", false);
         if recheck_secs == 0 {
-            r.errors
-                .push("SESAME_RECHECK_SECS must be at least 1".into());
+            r.problem("SESAME_RECHECK_SECS must be at least 1");
         }
         if tick_ms == 0 {
-            r.errors.push("SESAME_TICK_MS must be at least 1".into());
+            r.problem("SESAME_TICK_MS must be at least 1");
         }
-        if config.settings.tasks.chunk == 0 || config.settings.tasks.chunk > 1000 {
-            r.errors.push("SESAME_TASK_CHUNK must be 1 to 1000".into());
+        if workers == 0 {
+            r.problem("SESAME_WORKERS must be at least 1");
         }
-        if config.settings.tasks.chunks_per_tick == 0 {
-            r.errors
-                .push("SESAME_TASK_CHUNKS_PER_TICK must be at least 1".into());
+        let mut settings = shared.settings;
+        // Links point at this server unless a public URL is configured.
+        if settings.tracking.base_url.is_none() {
+            let at = tracking_listen.unwrap_or(listen);
+            settings.tracking.base_url = Some(format!("http://{at}"));
         }
-        if config.workers == 0 {
-            r.errors.push("SESAME_WORKERS must be at least 1".into());
+        // Local mode reads no SSM parameter, so its secrets are inline (and an inline master
+        // key has been checked by the reader).
+        let inline = |secret: Option<Secret>| match secret {
+            Some(Secret::Inline(value)) => Some(value),
+            Some(Secret::Parameter(_)) | None => None,
+        };
+        let pools = match shared.pools {
+            Pools::Given(pools) => pools,
+            Pools::Parameter(_) => sesame_mail::PoolsConfig::default(),
+        };
+        Config {
+            data_dir,
+            listen,
+            relay: inline(shared.relay),
+            relay_pool: shared.relay_pool,
+            master_key: inline(shared.master_key).and_then(|raw| decode_master_key(&raw)),
+            workers,
+            max_body_bytes: shared.max_body_bytes,
+            sync_full,
+            dns_server: shared.dns_server,
+            recheck_every: Duration::from_secs(recheck_secs),
+            tick_every: Duration::from_millis(tick_ms),
+            settings,
+            tracking: TrackingConfig {
+                listen: tracking_listen,
+                buffer: usize::try_from(buffer).unwrap_or(usize::MAX).max(1),
+            },
+            pools,
         }
-        if r.errors.is_empty() {
-            Ok(config)
-        } else {
-            Err(format!("invalid configuration: {}", r.errors.join("; ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, String> {
+        Config::load(
+            "data".into(),
+            "127.0.0.1:8080",
+            &vars.iter().copied().collect(),
+        )
+    }
+
+    #[test]
+    fn tracking_links_default_to_the_tracking_listener_else_the_api() {
+        let config = load(&[]).unwrap();
+        assert_eq!(
+            config.settings.tracking.base_url.as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        let config = load(&[("SESAME_TRACKING_LISTEN", "127.0.0.1:9090")]).unwrap();
+        assert_eq!(
+            config.settings.tracking.base_url.as_deref(),
+            Some("http://127.0.0.1:9090")
+        );
+        let config = load(&[("SESAME_TRACKING_URL", "https://t.example.com/")]).unwrap();
+        assert_eq!(
+            config.settings.tracking.base_url.as_deref(),
+            Some("https://t.example.com")
+        );
+    }
+
+    #[test]
+    fn shared_and_local_problems_are_reported_together() {
+        let err = load(&[
+            ("SESAME_WORKERS", "0"),
+            ("SESAME_TICK_MS", "0"),
+            ("SESAME_MASTER_KEY", "short"),
+            ("SESAME_TRACKING_LISTEN", "nowhere"),
+        ])
+        .unwrap_err();
+        for expected in [
+            "SESAME_WORKERS must be at least 1",
+            "SESAME_TICK_MS must be at least 1",
+            "SESAME_MASTER_KEY must be base64 of 32 bytes",
+            "SESAME_TRACKING_LISTEN",
+        ] {
+            assert!(err.contains(expected), "{expected:?} missing from {err}");
         }
+    }
+
+    #[test]
+    fn an_inline_master_key_and_relay_are_taken_as_given() {
+        let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        let config = load(&[
+            ("SESAME_MASTER_KEY", key),
+            ("SESAME_RELAY", "smtp://127.0.0.1:2525"),
+        ])
+        .unwrap();
+        assert_eq!(config.master_key, Some(vec![0; 32]));
+        assert_eq!(config.relay.as_deref(), Some("smtp://127.0.0.1:2525"));
+        assert_eq!(config.relay_pool, 16);
     }
 }

@@ -7,11 +7,12 @@ mod schedules;
 mod serve;
 mod ticker;
 mod track;
-mod tracking_config;
 mod warmup_cmd;
-mod warmup_config;
 mod wiring;
 mod worker;
+
+#[cfg(test)]
+mod readme_table;
 
 use std::path::PathBuf;
 
@@ -19,6 +20,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use config::Config;
+use sesame_config::Env;
 
 #[derive(Parser)]
 #[command(
@@ -177,12 +179,15 @@ enum IdentityCommand {
     },
 }
 
-fn init_tracing() {
-    let filter = EnvFilter::try_from_env("SESAME_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+fn init_tracing(env: &Env) {
+    let (filter, json) = config::logging(&mut env.reader());
+    let filter = filter
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    if config::env("SESAME_LOG_FORMAT").as_deref() == Some("json") {
+    if json {
         builder.json().init();
     } else {
         builder.init();
@@ -191,9 +196,10 @@ fn init_tracing() {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    init_tracing();
+    let env = Env::from_process();
+    init_tracing(&env);
     let cli = Cli::parse();
-    match run(cli).await {
+    match run(cli, env).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -202,22 +208,22 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli, env: Env) -> anyhow::Result<()> {
     if let Command::Serve { listen } = &cli.command {
         if cli.backend == Backend::Aws {
             anyhow::bail!("`serve` runs locally; on AWS the functions of template.yaml serve");
         }
-        let config = Config::load(cli.data_dir, listen).map_err(anyhow::Error::msg)?;
+        let config = Config::load(cli.data_dir, listen, &env).map_err(anyhow::Error::msg)?;
         return serve::run(config).await;
     }
     match cli.backend {
         Backend::Local => {
             let config =
-                Config::load(cli.data_dir, "127.0.0.1:8080").map_err(anyhow::Error::msg)?;
+                Config::load(cli.data_dir, "127.0.0.1:8080", &env).map_err(anyhow::Error::msg)?;
             admin(&*wiring::build(&config)?, cli.command).await
         }
         Backend::Aws => {
-            let app = wiring::build_aws(cli.table, cli.queue_url).await?;
+            let app = wiring::build_aws(env, cli.table, cli.queue_url).await?;
             admin(&*app, cli.command).await
         }
     }

@@ -20,6 +20,9 @@ use sesame_mail::{
     AnyMailer, HickoryResolver, MailAuthDkim, OutboxMailer, PoolMailer, SmtpMailer, SmtpOptions,
 };
 
+use sesame_aws_wiring::{AwsConfig, AwsSesame, Role};
+use sesame_config::Env;
+
 use crate::config::Config;
 
 /// The adapters of `sesame serve` and the admin commands.
@@ -109,19 +112,26 @@ pub fn build(config: &Config) -> Result<Arc<LocalSesame>> {
     };
     let store = SqliteStore::open_with(config.data_dir.join("sesame.db"), options)
         .context("opening the database")?;
-    let mailer = match &config.relay {
+    let (mailer, shared_hosts) = match &config.relay {
         Some(url) => {
             let options = SmtpOptions {
                 max_connections: config.relay_pool,
                 ..SmtpOptions::default()
             };
             let url = sesame_mail::RelayUrl::parse(url).context("SESAME_RELAY")?;
-            AnyMailer::Smtp(SmtpMailer::new(&url, options).context("SESAME_RELAY")?)
+            let smtp = SmtpMailer::new(&url, options).context("SESAME_RELAY")?;
+            (AnyMailer::Smtp(smtp), vec![url.host])
         }
-        None => AnyMailer::Outbox(OutboxMailer::new(config.data_dir.join("outbox"))),
+        None => (
+            AnyMailer::Outbox(OutboxMailer::new(config.data_dir.join("outbox"))),
+            Vec::new(),
+        ),
     };
     let mailer = PoolMailer::new(mailer, &config.pools, SmtpOptions::default().timeout)
         .context("SESAME_POOLS")?;
+    // The shared pool reports the relay's host as its `SendIp`.
+    let mut settings = config.settings.clone();
+    settings.warmup.pools = config.pools.infos(shared_hosts);
     Ok(Arc::new(Sesame::new(
         Adapters {
             stores: Stores::shared(store.records()),
@@ -133,29 +143,26 @@ pub fn build(config: &Config) -> Result<Arc<LocalSesame>> {
             clock: SystemClock,
             ids: OsIds,
         },
-        config.settings.clone(),
+        settings,
         secrets,
     )))
 }
 
 /// The deployed stack's adapters, for the admin commands: the same wiring as the Lambda
-/// functions (`sesame-lambda`), configured from the AWS environment plus `--table`.
+/// functions (`sesame-aws-wiring`), configured from the same variables, where `--table` and
+/// `--queue-url` win over theirs. Admin commands never enqueue, so the queue may be left out.
 pub async fn build_aws(
+    mut env: Env,
     table: Option<String>,
     queue_url: Option<String>,
-) -> Result<Arc<sesame_lambda::AwsSesame>> {
+) -> Result<Arc<AwsSesame>> {
     let Some(table) = table else {
         anyhow::bail!("--backend aws needs --table (or SESAME_TABLE)");
     };
-    let lookup = move |name: &str| match name {
-        "SESAME_TABLE" => Some(table.clone()),
-        // Admin commands never enqueue; the queue is wired only because every deployment has one.
-        "SESAME_QUEUE_URL" => queue_url
-            .clone()
-            .or_else(|| Some("unused-by-admin-commands".into())),
-        "SESAME_HOSTNAME" => crate::config::env(name).or_else(|| Some("localhost".into())),
-        _ => crate::config::env(name),
-    };
-    let config = sesame_lambda::LambdaConfig::from_lookup(sesame_lambda::Function::Api, lookup)?;
-    Ok(sesame_lambda::build(&config).await?)
+    env.set("SESAME_TABLE", table);
+    if let Some(url) = queue_url {
+        env.set("SESAME_QUEUE_URL", url);
+    }
+    let config = AwsConfig::from_env(&env, Role::Admin)?;
+    Ok(sesame_aws_wiring::build(&config).await?)
 }

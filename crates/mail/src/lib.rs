@@ -5,7 +5,7 @@
 //! - [`SmtpMailer`] implements the [`Mailer`](sesame_core::ports::Mailer) port over a pooled
 //!   lettre SMTP transport, configured by a [`RelayUrl`].
 //! - [`OutboxMailer`] captures messages to `.eml` files when no relay is configured.
-//! - [`AnyMailer`] picks one of the two at runtime.
+//! - [`AnyMailer`] picks one of the two at runtime, or none (a process that never sends).
 //! - [`PoolMailer`] adds dedicated sending pools (weighted relays with connection limits and
 //!   failover) beside it.
 //! - [`HickoryResolver`] implements the [`Resolver`](sesame_core::ports::Resolver) port.

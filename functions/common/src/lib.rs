@@ -1,19 +1,11 @@
-//! sesame-lambda: what the Lambda functions share, so that each `main` only wires.
+//! sesame-lambda: what only the Lambda functions share, so that each `main` only wires.
 //!
-//! - [`LambdaConfig`]: the typed configuration, read once from the environment at cold start.
-//! - [`AwsPorts`] and [`build`]: DynamoDB records, the SQS job queue, the SMTP relay, DKIM, the
-//!   system clock and OS randomness wired into one [`Sesame`](sesame_core::Sesame); SDK clients
-//!   come from `aws_config`, so endpoints follow the standard environment
-//!   (`AWS_ENDPOINT_URL_DYNAMODB`, …) with no code branch.
-//! - [`init_tracing`]: JSON logs for CloudWatch (`LoggingConfig: LogFormat: JSON`).
+//! - [`init_tracing`]: JSON logs for CloudWatch (`LoggingConfig: LogFormat: JSON`), the level
+//!   from `RUST_LOG` or the function's `ApplicationLogLevel`.
+//!
+//! The configuration (`sesame-config`) and the AWS wiring (`sesame-aws-wiring`) are not here:
+//! the admin commands of `sesame --backend aws` use them too.
 
-mod config;
-mod ports;
 mod telemetry;
-mod tracking;
-mod wiring;
 
-pub use config::{ConfigError, Function, LambdaConfig, SecretSource};
-pub use ports::{AwsPorts, AwsSesame, OsIds, RelayMailer};
 pub use telemetry::init_tracing;
-pub use wiring::{WiringError, build};

@@ -3,12 +3,13 @@
 
 mod handler;
 
-use sesame_lambda::{Function, LambdaConfig};
+use sesame_aws_wiring::{AwsConfig, Role};
+use sesame_config::Env;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     sesame_lambda::init_tracing();
-    let config = LambdaConfig::from_env(Function::Track)?;
-    let app = sesame_lambda::build(&config).await?;
+    let config = AwsConfig::from_env(&Env::from_process(), Role::Track)?;
+    let app = sesame_aws_wiring::build(&config).await?;
     lambda_http::run(handler::router(app)).await
 }

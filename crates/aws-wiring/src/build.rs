@@ -1,21 +1,24 @@
-//! [`build`]: SDK clients, secrets and adapters, made once per cold start.
+//! [`build`]: SDK clients, secrets and adapters, made once per cold start (or when an admin
+//! command starts).
 
 use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 
 use sesame_aws::{DynamoDbRecords, EventBridgeSchedules, SqsJobQueue};
+use sesame_config::{Pools, Secret, decode_master_key};
 use sesame_core::ports::SystemClock;
 use sesame_core::secrets::SecretBox;
 use sesame_core::{Adapters, Sesame, Stores};
 use sesame_mail::{
-    HickoryResolver, MailAuthDkim, PoolMailer, PoolsConfig, RelayUrl, SmtpMailer, SmtpOptions,
+    AnyMailer, HickoryResolver, MailAuthDkim, PoolMailer, PoolsConfig, RelayUrl, SmtpMailer,
+    SmtpOptions,
 };
 
-use crate::config::{LambdaConfig, SecretSource, decode_master_key};
-use crate::ports::{AwsPorts, AwsSesame, OsIds, RelayMailer};
+use crate::config::AwsConfig;
+use crate::ports::{AwsPorts, AwsQueue, AwsSesame, OsIds};
 
-/// Why a function could not be wired. Never contains a secret value.
+/// Why the deployment could not be wired. Never contains a secret value.
 #[derive(Debug, thiserror::Error)]
 pub enum WiringError {
     /// An SSM parameter could not be read.
@@ -53,18 +56,18 @@ pub enum WiringError {
     },
 }
 
-fn source_name(source: &SecretSource, inline_var: &str) -> String {
+fn source_name(source: &Secret, inline_var: &str) -> String {
     match source {
-        SecretSource::Parameter(name) => format!("SSM parameter {name}"),
-        SecretSource::Inline(_) => inline_var.to_owned(),
+        Secret::Parameter(name) => format!("SSM parameter {name}"),
+        Secret::Inline(_) => inline_var.to_owned(),
     }
 }
 
 /// Reads a secret: inline as given, or an SSM SecureString decrypted by the service.
-async fn resolve(ssm: &aws_sdk_ssm::Client, source: &SecretSource) -> Result<String, WiringError> {
+async fn resolve(ssm: &aws_sdk_ssm::Client, source: &Secret) -> Result<String, WiringError> {
     match source {
-        SecretSource::Inline(value) => Ok(value.clone()),
-        SecretSource::Parameter(name) => {
+        Secret::Inline(value) => Ok(value.clone()),
+        Secret::Parameter(name) => {
             let failed = |reason: String| WiringError::Parameter {
                 name: name.clone(),
                 reason,
@@ -86,32 +89,36 @@ async fn resolve(ssm: &aws_sdk_ssm::Client, source: &SecretSource) -> Result<Str
 
 /// Builds the deployment: SDK clients from the standard AWS environment, the master key and
 /// (in `deliver`) the relay URL from SSM, then the adapters. Called once per cold start.
-pub async fn build(config: &LambdaConfig) -> Result<Arc<AwsSesame>, WiringError> {
+pub async fn build(aws: &AwsConfig) -> Result<Arc<AwsSesame>, WiringError> {
+    let config = &aws.shared;
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let ssm = aws_sdk_ssm::Client::new(&sdk);
 
     let master_key = async {
-        let raw = resolve(&ssm, &config.master_key).await?;
-        let key = decode_master_key(&raw).ok_or_else(|| WiringError::MasterKey {
-            source_name: source_name(&config.master_key, "SESAME_MASTER_KEY"),
-        })?;
-        SecretBox::new(&key).map_err(|_| WiringError::MasterKey {
-            source_name: source_name(&config.master_key, "SESAME_MASTER_KEY"),
-        })
-    };
-    let pools = async {
-        let Some(source) = &config.pools else {
-            return Ok(PoolsConfig::default());
+        // The reader requires a master key on AWS; an empty inline one fails below.
+        let unset = Secret::Inline(String::new());
+        let source = config.master_key.as_ref().unwrap_or(&unset);
+        let refused = || WiringError::MasterKey {
+            source_name: source_name(source, "SESAME_MASTER_KEY"),
         };
         let raw = resolve(&ssm, source).await?;
+        let key = decode_master_key(&raw).ok_or_else(refused)?;
+        SecretBox::new(&key).map_err(|_| refused())
+    };
+    let pools = async {
+        let name = match &config.pools {
+            Pools::Given(pools) => return Ok(pools.clone()),
+            Pools::Parameter(name) => name,
+        };
+        let raw = resolve(&ssm, &Secret::Parameter(name.clone())).await?;
         PoolsConfig::parse(&raw).map_err(|e| WiringError::Pools {
-            source_name: source_name(source, "SESAME_POOLS"),
+            source_name: format!("SSM parameter {name}"),
             reason: e.to_string(),
         })
     };
     let mailer = async {
         let Some(source) = &config.relay else {
-            return Ok((RelayMailer::Unset, Vec::new()));
+            return Ok((AnyMailer::Unset, Vec::new()));
         };
         let refused = |reason: String| WiringError::Relay {
             source_name: source_name(source, "SESAME_RELAY"),
@@ -124,7 +131,7 @@ pub async fn build(config: &LambdaConfig) -> Result<Arc<AwsSesame>, WiringError>
             ..SmtpOptions::default()
         };
         let smtp = SmtpMailer::new(&url, options).map_err(|e| refused(e.to_string()))?;
-        Ok((RelayMailer::Smtp(smtp), vec![url.host.clone()]))
+        Ok((AnyMailer::Smtp(smtp), vec![url.host.clone()]))
     };
     let (secrets, (mailer, shared_hosts), pools) = tokio::try_join!(master_key, mailer, pools)?;
     let mailer = PoolMailer::new(mailer, &pools, SmtpOptions::default().timeout).map_err(|e| {
@@ -137,14 +144,17 @@ pub async fn build(config: &LambdaConfig) -> Result<Arc<AwsSesame>, WiringError>
     settings.warmup.pools = pools.infos(shared_hosts);
     let resolver = HickoryResolver::new(config.dns_server)?;
 
-    let records = DynamoDbRecords::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table)
-        .with_retention(config.retention)
-        .with_counter_shards(config.counter_shards);
-    let queue = SqsJobQueue::new(aws_sdk_sqs::Client::new(&sdk), &config.queue_url);
+    let records = DynamoDbRecords::new(aws_sdk_dynamodb::Client::new(&sdk), &aws.table)
+        .with_retention(aws.retention)
+        .with_counter_shards(aws.counter_shards);
+    let queue = match &aws.queue_url {
+        Some(url) => AwsQueue::Sqs(SqsJobQueue::new(aws_sdk_sqs::Client::new(&sdk), url)),
+        None => AwsQueue::Unset,
+    };
     let scheduler = aws_sdk_scheduler::Client::new(&sdk);
-    let schedules = match &config.schedules {
+    let schedules = match &aws.schedules {
         Some(target) => EventBridgeSchedules::new(scheduler, target.clone()),
-        None => EventBridgeSchedules::without_target(scheduler, &config.schedule_group),
+        None => EventBridgeSchedules::without_target(scheduler, &aws.schedule_group),
     };
     Ok(Arc::new(Sesame::<AwsPorts>::new(
         Adapters {
