@@ -80,6 +80,8 @@ aarch64-unknown-linux-gnu) ARCHITECTURE=arm64 ;;
 *) echo "no Lambda architecture for host $HOST" >&2; exit 1 ;;
 esac
 export CARGO_BUILD_TARGET=$HOST
+# No incremental caches: a one-off build does not reuse them and they double target/'s size.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}/$HOST
 
 banner "cargo fmt --check"
